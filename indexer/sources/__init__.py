@@ -1,0 +1,67 @@
+"""Readers for each export kind, and detection of which kind a source is.
+
+A reader scans a `SourceTree` (folder or zip) into `DocRef`s cheaply, then loads only the
+documents the pipeline asks for. Single bad files are reported as `Skipped`, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from common.errors import SourceUnreadableError
+from indexer.documents import DocRef, RawDocument, Skipped
+from indexer.sources._tree import SourceTree, open_tree
+
+__all__ = ["READERS", "Reader", "SkipFile", "detect_kind", "make_reader", "open_tree"]
+
+
+class SkipFile(Exception):  # noqa: N818 - a signal, not an error the user sees
+    """Raised by a reader for a file it cannot use; the message is the reason shown."""
+
+
+class Reader(Protocol):
+    """One export kind (Confluence HTML, Notion, docs folder)."""
+
+    kind: str
+
+    def scan(self, tree: SourceTree, skipped: list[Skipped]) -> list[DocRef]:
+        """List the documents in the tree, appending unusable files to `skipped`."""
+        ...
+
+    def load(self, ref: DocRef) -> RawDocument:
+        """Parse one document. Raises `SkipFile` with a reason when it cannot be used."""
+        ...
+
+
+def _registry() -> dict[str, Callable[..., Reader]]:
+    from indexer.sources.confluence import ConfluenceReader, looks_like_confluence
+    from indexer.sources.docs import DocsReader
+    from indexer.sources.notion import NotionReader, looks_like_notion
+
+    return {
+        "confluence": ConfluenceReader,
+        "notion": NotionReader,
+        "docs": DocsReader,
+        "_detect_confluence": looks_like_confluence,
+        "_detect_notion": looks_like_notion,
+    }
+
+
+READERS = ("confluence", "notion", "docs")
+
+
+def detect_kind(tree: SourceTree) -> str:
+    """Guess the export kind: Confluence, then Notion, else a plain docs folder."""
+    registry = _registry()
+    if registry["_detect_confluence"](tree):
+        return "confluence"
+    if registry["_detect_notion"](tree):
+        return "notion"
+    return "docs"
+
+
+def make_reader(kind: str, **options: object) -> Reader:
+    if kind not in READERS:
+        raise SourceUnreadableError(f"Unknown source kind {kind!r}; use one of {', '.join(READERS)}.")
+    return _registry()[kind](**options)
