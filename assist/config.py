@@ -1,0 +1,160 @@
+"""Settings: one `Settings` with a sub-section per concern, loaded once in `main()` and passed down.
+
+Sources, later wins: built-in defaults < `config.toml` in `common.paths.config_dir()` < environment.
+
+    [helpdesk]
+    kind = "zendesk"                    # zendesk | freshdesk | rt | demo
+    url = "https://acme.zendesk.com"
+    email = "agent@acme.com"            # Zendesk API-token auth only
+    auth_mode = "token"                 # zendesk: token | oauth
+    clipboard_hash_ids = true           # copying "#12345" switches the sidebar
+    refresh_seconds = 60
+
+Secrets are never read from or written to this file (see `assist.secrets`); a `token` key here is
+an error, so a token pasted into the file does not silently sit on disk.
+
+Adding a section later (IndexSettings, LLMSettings…): a frozen dataclass, a field on `Settings`,
+and a line in `_SECTIONS`; `_section_from()` does the typed parsing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from common.errors import ConfigError
+
+HelpdeskKind = Literal["zendesk", "freshdesk", "rt", "demo"]
+AuthMode = Literal["token", "oauth", "apikey"]
+KINDS: tuple[str, ...] = get_args(HelpdeskKind)
+log = logging.getLogger(__name__)
+_SECRET_KEYS = {"token", "api_key", "apikey", "password", "secret", "oauth_token"}
+
+
+@dataclass(frozen=True, slots=True)
+class HelpdeskSettings:
+    """Which helpdesk to read tickets from. No secrets here: see `assist.secrets`."""
+
+    kind: HelpdeskKind = "demo"
+    url: str = ""
+    """Root URL of the helpdesk, e.g. https://acme.zendesk.com, https://acme.freshdesk.com,
+    https://rt.example.com/rt (RT may live under a path)."""
+    email: str = ""
+    """Zendesk API-token auth signs in as `email/token`."""
+    auth_mode: AuthMode = "token"
+    timeout_seconds: float = 15.0
+    refresh_seconds: float = 60.0
+    """The active ticket is re-fetched at most this often (and only if it changed)."""
+    clipboard_hash_ids: bool = False
+    """Treat a copied `#12345` as a ticket id of this helpdesk."""
+    demo_path: str = ""
+    """Demo helpdesk tickets file; empty = the shipped demo/tickets.jsonl."""
+
+    def validate(self) -> HelpdeskSettings:
+        if self.kind not in KINDS:
+            raise ConfigError(f"helpdesk.kind must be one of {', '.join(KINDS)}, not {self.kind!r}.")
+        if self.auth_mode not in get_args(AuthMode):
+            raise ConfigError(f"helpdesk.auth_mode must be token, oauth or apikey, not {self.auth_mode!r}.")
+        if self.kind != "demo":
+            if not self.url:
+                raise ConfigError(
+                    f"Set the {self.kind} URL (helpdesk.url in config.toml or ASSIST_HELPDESK_URL)."
+                )
+            if not self.url.startswith(("https://", "http://")):
+                raise ConfigError(f"helpdesk.url must start with https:// (got {self.url!r}).")
+        if self.kind == "zendesk" and self.auth_mode == "token" and not self.email:
+            raise ConfigError(
+                "Zendesk API-token sign-in needs the agent's email "
+                '(helpdesk.email or ASSIST_HELPDESK_EMAIL), or auth_mode = "oauth".'
+            )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
+
+
+_SECTIONS: dict[str, type] = {"helpdesk": HelpdeskSettings}
+
+# Env overrides: variable → (section, field). Enough to configure a helpdesk with no file at all.
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "ASSIST_HELPDESK_KIND": ("helpdesk", "kind"),
+    "ASSIST_HELPDESK_URL": ("helpdesk", "url"),
+    "ASSIST_HELPDESK_EMAIL": ("helpdesk", "email"),
+    "ASSIST_HELPDESK_AUTH_MODE": ("helpdesk", "auth_mode"),
+    "ASSIST_HELPDESK_DEMO_PATH": ("helpdesk", "demo_path"),
+}
+
+
+def default_config_path() -> Path:
+    from common.paths import config_dir
+
+    return config_dir() / "config.toml"
+
+
+def _coerce(value: Any, target: Any, where: str) -> Any:
+    if target in (float, "float"):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ConfigError(f"{where} must be a number.")
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"{where} must be a number, not {value!r}.") from None
+    if target in (bool, "bool"):
+        if isinstance(value, str):
+            return value.strip().lower() in {"1", "true", "yes", "on"}
+        return bool(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string.")
+    return value.strip()
+
+
+def _section_from(cls: type, data: Mapping[str, Any], name: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key.lower() in _SECRET_KEYS:
+            raise ConfigError(
+                f"[{name}] {key} must not be in the config file: tokens live in the OS keyring "
+                "(Settings → Helpdesk) or ASSIST_HELPDESK_TOKEN. Remove it from the file."
+            )
+        if key not in fields:
+            # Warn, don't fail: a config written by a newer version must still start this one.
+            log.warning("Ignoring unknown setting [%s] %s", name, key)
+            continue
+        kwargs[key] = _coerce(value, fields[key].type, f"[{name}] {key}")
+    return cls(**kwargs)
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults < TOML file (if present) < environment; validated."""
+    env = os.environ if environ is None else environ
+    if path is None:
+        path = Path(env["ASSIST_CONFIG"]) if env.get("ASSIST_CONFIG") else default_config_path()
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            data.setdefault(section, {})[key] = env[var]
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            raise ConfigError(f"[{name}] in {path} must be a table.")
+        sections[name] = _section_from(cls, raw, name)
+    for unknown in sorted(set(data) - set(_SECTIONS)):
+        log.warning("Ignoring unknown section [%s] in %s", unknown, path)
+    settings = Settings(**sections)
+    settings.helpdesk.validate()
+    return settings

@@ -1,0 +1,68 @@
+"""Helpdesk credentials: the OS keyring first, then the environment. Never a config file.
+
+The keyring entry is keyed by helpdesk kind, URL and email, so an agent with two helpdesks (or a
+sandbox) keeps both tokens. `ASSIST_HELPDESK_TOKEN` overrides the keyring for scripting and IT.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+from assist.config import HelpdeskSettings
+from assist.helpdesk._http import Secret
+from common.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "agent-assist"
+ENV_TOKEN = "ASSIST_HELPDESK_TOKEN"
+
+
+def _account(settings: HelpdeskSettings) -> str:
+    return f"{settings.kind}:{settings.url.rstrip('/')}:{settings.email}"
+
+
+def get_token(settings: HelpdeskSettings, environ: Mapping[str, str] | None = None) -> Secret | None:
+    """The token for these settings, or None if neither the env nor the keyring has one."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_TOKEN):
+        return Secret(env[ENV_TOKEN])
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            value = keyring.get_password(SERVICE, _account(settings))
+        except KeyringError as exc:  # no backend (headless CI), locked store …
+            log.info("keyring unavailable: %s", type(exc).__name__)
+            return None
+    except Exception as exc:  # a broken backend must not stop the env route from working
+        log.info("keyring unavailable: %s", type(exc).__name__)
+        return None
+    return Secret(value) if value else None
+
+
+def set_token(settings: HelpdeskSettings, token: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(SERVICE, _account(settings), token)
+    except KeyringError as exc:
+        raise ConfigError(
+            f"Could not store the token in the OS keyring ({type(exc).__name__}); set {ENV_TOKEN} instead."
+        ) from None
+
+
+def delete_token(settings: HelpdeskSettings) -> None:
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    try:
+        keyring.delete_password(SERVICE, _account(settings))
+    except PasswordDeleteError:
+        pass
+    except KeyringError as exc:
+        raise ConfigError(f"Could not reach the OS keyring ({type(exc).__name__}).") from None
