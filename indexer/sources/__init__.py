@@ -16,7 +16,7 @@ from indexer.sources._tree import SourceTree, open_tree
 __all__ = ["READERS", "Reader", "SkipFile", "detect_kind", "make_reader", "open_tree"]
 
 
-class SkipFile(Exception):  # noqa: N818 - a signal, not an error the user sees
+class SkipFile(Exception):
     """Raised by a reader for a file it cannot use; the message is the reason shown."""
 
 
@@ -34,18 +34,19 @@ class Reader(Protocol):
         ...
 
 
-def _registry() -> dict[str, Callable[..., Reader]]:
-    from indexer.sources.confluence import ConfluenceReader, looks_like_confluence
-    from indexer.sources.docs import DocsReader
-    from indexer.sources.notion import NotionReader, looks_like_notion
+def _reader_class(kind: str) -> Callable[..., Reader]:
+    # Imported on demand: each reader pulls in its own parsing libraries.
+    if kind == "confluence":
+        from indexer.sources.confluence import ConfluenceReader
 
-    return {
-        "confluence": ConfluenceReader,
-        "notion": NotionReader,
-        "docs": DocsReader,
-        "_detect_confluence": looks_like_confluence,
-        "_detect_notion": looks_like_notion,
-    }
+        return ConfluenceReader
+    if kind == "notion":
+        from indexer.sources.notion import NotionReader
+
+        return NotionReader
+    from indexer.sources.docs import DocsReader
+
+    return DocsReader
 
 
 READERS = ("confluence", "notion", "docs")
@@ -53,10 +54,12 @@ READERS = ("confluence", "notion", "docs")
 
 def detect_kind(tree: SourceTree) -> str:
     """Guess the export kind: Confluence, then Notion, else a plain docs folder."""
-    registry = _registry()
-    if registry["_detect_confluence"](tree):
+    from indexer.sources.confluence import looks_like_confluence
+    from indexer.sources.notion import looks_like_notion
+
+    if looks_like_confluence(tree):
         return "confluence"
-    if registry["_detect_notion"](tree):
+    if looks_like_notion(tree):
         return "notion"
     return "docs"
 
@@ -64,4 +67,4 @@ def detect_kind(tree: SourceTree) -> str:
 def make_reader(kind: str, **options: object) -> Reader:
     if kind not in READERS:
         raise SourceUnreadableError(f"Unknown source kind {kind!r}; use one of {', '.join(READERS)}.")
-    return _registry()[kind](**options)
+    return _reader_class(kind)(**options)

@@ -1,0 +1,180 @@
+"""`assist-index`: build or update the local knowledge index.
+
+    assist-index SOURCE... [--db DIR] [--kind confluence|notion|docs] [--base-url URL]
+                 [--json] [--rebuild] [--dry-run]
+    assist-index status [--db DIR] [--json]
+
+Exit codes: 0 done (files may have been skipped, see the report), 1 a source could not be read
+as a whole (nothing already indexed was deleted), 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from common.errors import AssistError
+from common.paths import default_index_dir
+
+_KINDS = ("confluence", "notion", "docs")
+
+
+class _RichProgress:
+    """A progress bar with ETA, drawn only on a terminal."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("[bold]Indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[label]}", style="dim"),
+            transient=True,
+        )
+        self._task = None
+
+    def start(self, total: int) -> None:
+        self._progress.start()
+        self._task = self._progress.add_task("index", total=total, label="")
+
+    def advance(self, n: int = 1, label: str = "") -> None:
+        if self._task is not None:
+            self._progress.update(self._task, advance=n, label=label[-50:])
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    if argv and argv[0] == "status" and not Path("status").exists():
+        parser = argparse.ArgumentParser(prog="assist-index status", description="Show what the index holds.")
+        parser.add_argument("--db", type=Path, default=None, help="index directory")
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+        ns = parser.parse_args(argv[1:])
+        ns.command = "status"
+        return ns
+    parser = argparse.ArgumentParser(
+        prog="assist-index",
+        description="Index Confluence, Notion and docs exports for Agent Assist. Re-runs are incremental.",
+        epilog="`assist-index status` shows what the index holds.",
+    )
+    parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="export zip or folder")
+    parser.add_argument(
+        "--db", type=Path, default=None, help=f"index directory (default {default_index_dir()})"
+    )
+    parser.add_argument("--kind", choices=_KINDS, help="export kind (default: auto-detect)")
+    parser.add_argument("--base-url", help="base URL that turns page ids/paths into links")
+    parser.add_argument("--embedder", help="sentence-transformers model folder (default all-MiniLM-L6-v2)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--rebuild", action="store_true", help="drop the index and re-embed everything")
+    parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    ns = parser.parse_args(argv)
+    ns.command = "index"
+    return ns
+
+
+def _print_report(report, console) -> None:
+    from rich.table import Table
+
+    table = Table(title="Index report", show_header=True, header_style="bold")
+    for col in ("added", "updated", "removed", "unchanged", "skipped", "documents", "chunks", "seconds"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(report.added),
+        str(report.updated),
+        str(report.removed),
+        str(report.unchanged),
+        str(len(report.skipped)),
+        str(report.documents),
+        str(report.chunks),
+        f"{report.seconds:.1f}",
+    )
+    console.print(table)
+    if report.skipped:
+        skipped = Table(title="Skipped files", show_header=True, header_style="bold")
+        skipped.add_column("path", overflow="fold")
+        skipped.add_column("reason", overflow="fold")
+        for s in report.skipped[:200]:
+            skipped.add_row(s.path, s.reason)
+        if len(report.skipped) > 200:
+            skipped.add_row(f"… and {len(report.skipped) - 200} more", "")
+        console.print(skipped)
+    for err in report.errors:
+        console.print(f"[bold red]error:[/] {err}")
+
+
+def _status(db: Path, as_json: bool) -> int:
+    from indexer.store import IndexStore
+
+    store = IndexStore(db, create=False)
+    try:
+        docs, chunks = store.counts()
+        info = {
+            "db": str(db),
+            "embedder": store.get_meta("embedder"),
+            "dimension": int(store.get_meta("dimension") or 0) or None,
+            "documents": docs,
+            "chunks": chunks,
+            "last_run_state": store.get_meta("run_state"),
+            "sources": [
+                {
+                    "root": root,
+                    "kind": kind,
+                    "documents": len(store.docs(sid)),
+                    "last_run": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last)) if last else None,
+                }
+                for sid, kind, root, last in store.sources()
+            ],
+        }
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(info, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"Index [bold]{db}[/]: {docs} documents, {chunks} chunks, embedder {info['embedder']}")
+    table = Table(show_header=True, header_style="bold")
+    for col in ("source", "kind", "documents", "last run"):
+        table.add_column(col)
+    for s in info["sources"]:
+        table.add_row(s["root"], s["kind"], str(s["documents"]), s["last_run"] or "")
+    console.print(table)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
+    db = (args.db or default_index_dir()).expanduser()
+    try:
+        if args.command == "status":
+            return _status(db, args.json)
+        from indexer.pipeline import SourceSpec, index
+        from models.embedder import SentenceTransformerEmbedder
+        from models.locate import resolve_embedder
+
+        embedder = SentenceTransformerEmbedder(resolve_embedder(args.embedder))
+        progress = _RichProgress() if sys.stderr.isatty() and not args.json else None
+        specs = [SourceSpec(path=p, kind=args.kind, base_url=args.base_url) for p in args.sources]
+        report = index(specs, db, embedder, rebuild=args.rebuild, dry_run=args.dry_run, progress=progress)
+    except AssistError as exc:
+        print(f"assist-index: {exc}", file=sys.stderr)
+        return 2 if args.command == "status" else 1
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        _print_report(report, Console())
+    return 1 if report.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,421 @@
+"""The index on disk: a catalog + lexical index (SQLite FTS5) beside a Chroma vector store.
+
+    <db>/catalog.sqlite   catalog (doc → fingerprint, content hash, chunk ids), chunk texts, FTS5
+    <db>/chroma/          Chroma PersistentClient, one collection of chunk embeddings
+
+The two sides are kept consistent across crashes with a write-ahead mark in the catalog: before
+touching Chroma for a document, its row is set `pending` with every chunk id that may be written
+or deleted; only after Chroma is updated does one SQLite transaction replace the lexical rows and
+mark the document `ok`. A run that finds `pending` rows (the last one was killed) deletes those
+ids from both sides and re-indexes the documents, so the result equals a clean run's.
+
+Chroma is imported only when vectors are actually read or written: an unchanged re-run never
+pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from common.errors import EmbedderMismatchError, IndexMissingError
+from common.privacy import enforce_offline
+
+if TYPE_CHECKING:
+    import numpy as np
+
+SCHEMA_VERSION = "1"
+COLLECTION = "kb_chunks"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    source_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    root TEXT NOT NULL,
+    last_run REAL
+);
+CREATE TABLE IF NOT EXISTS docs (
+    uid TEXT PRIMARY KEY,
+    source_id TEXT NOT NULL,
+    doc_key TEXT NOT NULL,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    chunk_ids TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'ok',
+    pending_ids TEXT NOT NULL DEFAULT '[]',
+    parent_key TEXT
+);
+CREATE INDEX IF NOT EXISTS docs_by_source ON docs(source_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT UNIQUE NOT NULL,
+    doc_uid TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_uid);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    title, heading, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DocRecord:
+    uid: str
+    source_id: str
+    doc_key: str
+    path: str
+    title: str
+    fingerprint: str
+    content_hash: str
+    chunk_ids: tuple[str, ...]
+    state: str
+    pending_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk as the store hands it to retrieval."""
+
+    id: str
+    doc_uid: str
+    text: str
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """What the pipeline writes for one chunk."""
+
+    id: str
+    ordinal: int
+    text: str
+    title: str
+    heading: str
+    meta: dict[str, Any]
+
+
+def doc_uid(source_id: str, doc_key: str) -> str:
+    return f"{source_id}::{doc_key}"
+
+
+class IndexStore:
+    """Read/write access to one index directory."""
+
+    def __init__(self, db_dir: Path, *, create: bool = True) -> None:
+        self.db_dir = Path(db_dir)
+        catalog = self.db_dir / "catalog.sqlite"
+        if not create and not catalog.exists():
+            raise IndexMissingError(
+                f"No index at {self.db_dir}. Build one with `assist-index <export>` (see the README)."
+            )
+        self.db_dir.mkdir(parents=True, exist_ok=True)
+        self.sql = sqlite3.connect(str(catalog), timeout=30, check_same_thread=False)
+        self.sql.execute("PRAGMA journal_mode=WAL")
+        self.sql.execute("PRAGMA synchronous=NORMAL")
+        self.sql.executescript(_SCHEMA)
+        self.sql.commit()
+        self._collection = None
+        self._client = None
+
+    def close(self) -> None:
+        self.sql.close()
+        self._collection = None
+        self._client = None
+
+    # -- meta -----------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.sql.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.sql.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        self.sql.commit()
+
+    def check_embedder(self, name: str, dimension: int) -> None:
+        """Refuse to mix embedders in one index; record the first one used."""
+        stored = self.get_meta("embedder")
+        stored_dim = self.get_meta("dimension")
+        has_docs = self.sql.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is not None
+        if stored and has_docs and (stored != name or stored_dim != str(dimension)):
+            raise EmbedderMismatchError(
+                f"This index was built with embedder {stored!r} ({stored_dim} dimensions), not {name!r} "
+                f"({dimension}). Vectors from different models can't be mixed: re-run with --rebuild "
+                "to re-embed everything with the new model."
+            )
+        if stored != name or stored_dim != str(dimension):
+            self.set_meta("embedder", name)
+            self.set_meta("dimension", str(dimension))
+            self.set_meta("schema", SCHEMA_VERSION)
+
+    # -- catalog --------------------------------------------------------------------------------
+
+    def upsert_source(self, source_id: str, kind: str, root: str) -> None:
+        self.sql.execute(
+            "INSERT INTO sources(source_id, kind, root, last_run) VALUES (?,?,?,?) "
+            "ON CONFLICT(source_id) DO UPDATE SET kind=excluded.kind, root=excluded.root, "
+            "last_run=excluded.last_run",
+            (source_id, kind, root, time.time()),
+        )
+        self.sql.commit()
+
+    def sources(self) -> list[tuple[str, str, str, float | None]]:
+        return list(self.sql.execute("SELECT source_id, kind, root, last_run FROM sources ORDER BY root"))
+
+    def docs(self, source_id: str | None = None) -> dict[str, DocRecord]:
+        query = "SELECT uid, source_id, doc_key, path, title, fingerprint, content_hash, chunk_ids, state, "
+        query += "pending_ids FROM docs"
+        rows = (
+            self.sql.execute(query + " WHERE source_id=?", (source_id,))
+            if source_id
+            else self.sql.execute(query)
+        )
+        out = {}
+        for r in rows:
+            out[r[0]] = DocRecord(
+                uid=r[0],
+                source_id=r[1],
+                doc_key=r[2],
+                path=r[3],
+                title=r[4],
+                fingerprint=r[5],
+                content_hash=r[6],
+                chunk_ids=tuple(json.loads(r[7])),
+                state=r[8],
+                pending_ids=tuple(json.loads(r[9])),
+            )
+        return out
+
+    def update_fingerprint(self, uid: str, fingerprint: str) -> None:
+        self.sql.execute("UPDATE docs SET fingerprint=? WHERE uid=?", (fingerprint, uid))
+
+    def commit(self) -> None:
+        self.sql.commit()
+
+    def mark_pending(self, entries: Sequence[tuple[str, str, str, str, Iterable[str]]]) -> None:
+        """Write-ahead mark: (uid, source_id, doc_key, path, ids that may change) per document."""
+        with self.sql:
+            for uid, source_id, doc_key, path, ids in entries:
+                ids_json = json.dumps(sorted(set(ids)))
+                self.sql.execute(
+                    "INSERT INTO docs(uid, source_id, doc_key, path, title, fingerprint, content_hash, "
+                    "chunk_ids, state, pending_ids) VALUES (?,?,?,?,'','','','[]','pending',?) "
+                    "ON CONFLICT(uid) DO UPDATE SET state='pending', pending_ids=excluded.pending_ids",
+                    (uid, source_id, doc_key, path, ids_json),
+                )
+
+    def commit_docs(
+        self,
+        docs: Sequence[tuple[str, str, str, str, str, str, str, str | None, Sequence[ChunkRow]]],
+    ) -> None:
+        """Replace lexical rows and catalog entries of documents, in one transaction.
+
+        Each entry: (uid, source_id, doc_key, path, title, fingerprint, content_hash, parent_key, chunks).
+        """
+        with self.sql:
+            for uid, source_id, doc_key, path, title, fingerprint, content_hash, parent_key, chunks in docs:
+                self._delete_lexical(uid)
+                for c in chunks:
+                    cur = self.sql.execute(
+                        "INSERT INTO chunks(id, doc_uid, source_id, ordinal, text, meta) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (c.id, uid, source_id, c.ordinal, c.text, json.dumps(c.meta, ensure_ascii=False)),
+                    )
+                    self.sql.execute(
+                        "INSERT INTO chunks_fts(rowid, title, heading, body) VALUES (?,?,?,?)",
+                        (cur.lastrowid, c.title, c.heading, c.text),
+                    )
+                self.sql.execute(
+                    "INSERT INTO docs(uid, source_id, doc_key, path, title, fingerprint, content_hash, "
+                    "chunk_ids, state, pending_ids, parent_key) VALUES (?,?,?,?,?,?,?,?,'ok','[]',?) "
+                    "ON CONFLICT(uid) DO UPDATE SET path=excluded.path, title=excluded.title, "
+                    "fingerprint=excluded.fingerprint, content_hash=excluded.content_hash, "
+                    "chunk_ids=excluded.chunk_ids, state='ok', pending_ids='[]', "
+                    "parent_key=excluded.parent_key",
+                    (
+                        uid,
+                        source_id,
+                        doc_key,
+                        path,
+                        title,
+                        fingerprint,
+                        content_hash,
+                        json.dumps([c.id for c in chunks]),
+                        parent_key,
+                    ),
+                )
+
+    def forget_docs(self, uids: Iterable[str]) -> None:
+        """Remove documents from the catalog and the lexical index (vectors handled by the caller)."""
+        with self.sql:
+            for uid in uids:
+                self._delete_lexical(uid)
+                self.sql.execute("DELETE FROM docs WHERE uid=?", (uid,))
+
+    def _delete_lexical(self, uid: str) -> None:
+        rowids = [r[0] for r in self.sql.execute("SELECT rowid FROM chunks WHERE doc_uid=?", (uid,))]
+        if rowids:
+            marks = ",".join("?" * len(rowids))
+            self.sql.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({marks})", rowids)
+            self.sql.execute(f"DELETE FROM chunks WHERE rowid IN ({marks})", rowids)
+
+    def delete_lexical_ids(self, ids: Sequence[str]) -> None:
+        """Delete chunk rows by id (crash recovery: ids that may belong to no document any more)."""
+        with self.sql:
+            for start in range(0, len(ids), 500):
+                part = list(ids[start : start + 500])
+                marks = ",".join("?" * len(part))
+                rowids = [
+                    r[0] for r in self.sql.execute(f"SELECT rowid FROM chunks WHERE id IN ({marks})", part)
+                ]
+                if rowids:
+                    rmarks = ",".join("?" * len(rowids))
+                    self.sql.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({rmarks})", rowids)
+                    self.sql.execute(f"DELETE FROM chunks WHERE rowid IN ({rmarks})", rowids)
+
+    def counts(self) -> tuple[int, int]:
+        docs = self.sql.execute("SELECT COUNT(*) FROM docs WHERE state='ok'").fetchone()[0]
+        chunks = self.sql.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return docs, chunks
+
+    def all_chunk_ids(self) -> set[str]:
+        return {r[0] for r in self.sql.execute("SELECT id FROM chunks")}
+
+    def reset(self) -> None:
+        """Forget everything (for --rebuild)."""
+        with self.sql:
+            for table in ("docs", "chunks", "chunks_fts", "sources", "meta"):
+                self.sql.execute(f"DELETE FROM {table}")
+        if (self.db_dir / "chroma").exists():
+            client = self._chroma_client()
+            try:
+                client.delete_collection(COLLECTION)
+            except Exception:
+                pass
+            self._collection = None
+
+    # -- vectors --------------------------------------------------------------------------------
+
+    def _chroma_client(self):
+        if self._client is None:
+            enforce_offline()
+            import chromadb
+            from chromadb.config import Settings
+
+            self._client = chromadb.PersistentClient(
+                path=str(self.db_dir / "chroma"),
+                settings=Settings(anonymized_telemetry=False, allow_reset=False),
+            )
+        return self._client
+
+    def collection(self):
+        if self._collection is None:
+            self._collection = self._chroma_client().get_or_create_collection(
+                COLLECTION, metadata={"hnsw:space": "cosine"}
+            )
+        return self._collection
+
+    def upsert_vectors(self, ids: list[str], embeddings: np.ndarray, metas: list[dict[str, Any]]) -> None:
+        coll = self.collection()
+        step = 1000
+        for start in range(0, len(ids), step):
+            coll.upsert(
+                ids=ids[start : start + step],
+                embeddings=embeddings[start : start + step],
+                metadatas=[_chroma_meta(m) for m in metas[start : start + step]],
+            )
+
+    def delete_vectors(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        coll = self.collection()
+        step = 1000
+        for start in range(0, len(ids), step):
+            coll.delete(ids=list(ids[start : start + step]))
+
+    def vector_ids(self) -> set[str]:
+        coll = self.collection()
+        out: set[str] = set()
+        offset = 0
+        while True:
+            got = coll.get(include=[], limit=5000, offset=offset)
+            out.update(got["ids"])
+            if len(got["ids"]) < 5000:
+                return out
+            offset += 5000
+
+    # -- reading (retrieval) ----------------------------------------------------------------------
+
+    def vector_search(
+        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks as (chunk id, cosine similarity)."""
+        coll = self.collection()
+        res = coll.query(
+            query_embeddings=[list(embedding)], n_results=k, where=where or None, include=["distances"]
+        )
+        ids = res["ids"][0]
+        dists = res["distances"][0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
+
+    def lexical_search(self, fts_query: str, k: int) -> list[tuple[str, float]]:
+        """BM25 over title (weight 3), heading (2) and body (1); higher score is better."""
+        if not fts_query.strip():
+            return []
+        try:
+            rows = self.sql.execute(
+                "SELECT c.id, -bm25(chunks_fts, 3.0, 2.0, 1.0) AS score FROM chunks_fts "
+                "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
+                "ORDER BY bm25(chunks_fts, 3.0, 2.0, 1.0) LIMIT ?",
+                (fts_query, k),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(r[0], float(r[1])) for r in rows]
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        out: dict[str, StoredChunk] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for cid, uid, text, meta in self.sql.execute(
+                f"SELECT id, doc_uid, text, meta FROM chunks WHERE id IN ({marks})", part
+            ):
+                out[cid] = StoredChunk(cid, uid, text, json.loads(meta))
+        return out
+
+    def doc_chunks(self, uid: str) -> list[StoredChunk]:
+        return [
+            StoredChunk(cid, uid, text, json.loads(meta))
+            for cid, text, meta in self.sql.execute(
+                "SELECT id, text, meta FROM chunks WHERE doc_uid=? ORDER BY ordinal", (uid,)
+            )
+        ]
+
+
+def _chroma_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma metadata values must be str/int/float/bool and never None."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        if isinstance(value, (str, int, float, bool)):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out

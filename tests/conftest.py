@@ -1,0 +1,44 @@
+"""Fixtures shared by the whole suite: real models, the shared data dir, isolated user dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from common.privacy import enforce_offline
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+enforce_offline()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's config, data or keyring."""
+    base = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("ASSIST_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("ASSIST_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    for var in ("ASSIST_DB", "ASSIST_EMBEDDER", "ASSIST_LLM_MODEL", "ASSIST_MODELS_DIR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/ (test data beside the repo) is not present")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real default embedder (all-MiniLM-L6-v2), loaded once per test session."""
+    from models.embedder import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder()
+    emb.warm_up()
+    return emb

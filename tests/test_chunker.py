@@ -1,0 +1,99 @@
+"""Chunking: heading paths, whole code blocks and tables, and the embedder's hard input limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.chunker import Chunker, split_sections
+from indexer.documents import RawDocument
+from models.embedder import SentenceTransformerEmbedder
+
+
+@pytest.fixture(scope="module")
+def tokenizer_only() -> SentenceTransformerEmbedder:
+    # Token counting only: no torch is loaded for these tests.
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="module")
+def chunker(tokenizer_only: SentenceTransformerEmbedder) -> Chunker:
+    return Chunker(tokenizer_only.count_tokens, tokenizer_only.max_tokens, target_tokens=200)
+
+
+def _doc(markdown: str, title: str = "Reset the hub") -> RawDocument:
+    return RawDocument(key="k", path="a.md", title=title, markdown=markdown)
+
+
+def test_heading_paths_follow_nesting() -> None:
+    md = "Intro\n\n## Setup\n\nS\n\n### Linux\n\nL\n\n## Usage\n\nU\n"
+    paths = [s.heading_path for s in split_sections(md)]
+    assert paths == [(), ("Setup",), ("Setup", "Linux"), ("Usage",)]
+
+
+def test_every_chunk_fits_the_model_and_nothing_is_lost(chunker: Chunker, tokenizer_only) -> None:
+    words = " ".join(f"word{i}" for i in range(3000))
+    sentences = " ".join(f"Sentence number {i} explains step {i} of the procedure." for i in range(300))
+    md = f"## Long paragraph\n\n{sentences}\n\n## One giant line\n\n{words}\n\n## Hash\n\n{'ab' * 5000}\n"
+    chunks = chunker.chunk(_doc(md), "uid")
+    sizes = tokenizer_only.count_tokens([c.embed_text for c in chunks])
+    assert max(sizes) <= tokenizer_only.max_tokens
+    joined = " ".join(c.text for c in chunks)
+    for probe in ("word0", "word1500", "word2999", "Sentence number 299", "abab"):
+        assert probe in joined
+    # Long sections become several chunks, all with their heading.
+    assert {c.heading for c in chunks} == {"Long paragraph", "One giant line", "Hash"}
+
+
+def test_code_block_and_table_stay_whole_when_they_fit(chunker: Chunker) -> None:
+    code = "```bash\nlumen-cli reset --factory\nlumen-cli status\n```"
+    table = "| LED | Meaning |\n|---|---|\n| red | offline |\n| green | ok |"
+    filler = "Some explanation. " * 60
+    md = f"## Fix\n\n{filler}\n\n{code}\n\n{filler}\n\n{table}\n"
+    chunks = chunker.chunk(_doc(md), "uid")
+    assert any(code in c.text for c in chunks)
+    assert any(table in c.text for c in chunks)
+
+
+def test_oversized_table_splits_on_rows_and_repeats_header(chunker: Chunker, tokenizer_only) -> None:
+    rows = "\n".join(
+        f"| E-{i:03d} | The hub reports condition number {i} and needs a restart |" for i in range(120)
+    )
+    md = f"## Error codes\n\n| Code | Meaning |\n|---|---|\n{rows}\n"
+    chunks = chunker.chunk(_doc(md), "uid")
+    assert len(chunks) > 1
+    for c in chunks:
+        assert c.text.startswith("| Code | Meaning |\n|---|---|")
+    assert max(tokenizer_only.count_tokens([c.embed_text for c in chunks])) <= tokenizer_only.max_tokens
+    assert sum(c.text.count("| E-") for c in chunks) == 120
+
+
+def test_oversized_code_block_keeps_its_fence_and_language(chunker: Chunker) -> None:
+    body = "\n".join(f'  "option_{i}": {i},' for i in range(400))
+    md = f"## Config\n\n```json\n{{\n{body}\n}}\n```\n"
+    chunks = chunker.chunk(_doc(md), "uid")
+    assert len(chunks) > 1
+    assert all(c.text.startswith("```json\n") and c.text.endswith("\n```") for c in chunks)
+
+
+def test_pdf_page_markers_become_chunk_pages(chunker: Chunker) -> None:
+    md = "<!-- page 1 -->\n\nFirst page text.\n\n<!-- page 2 -->\n\n## Warranty\n\nSecond page text.\n"
+    chunks = chunker.chunk(_doc(md), "uid")
+    by_text = {c.text: c.page for c in chunks}
+    assert by_text["First page text."] == 1
+    assert by_text["Second page text."] == 2
+    assert all("<!--" not in c.text for c in chunks)
+
+
+def test_ids_are_deterministic_and_embed_text_carries_title(chunker: Chunker) -> None:
+    md = "## A\n\ntext a\n\n## B\n\ntext b\n"
+    first = chunker.chunk(_doc(md), "uid-1")
+    again = chunker.chunk(_doc(md), "uid-1")
+    other = chunker.chunk(_doc(md), "uid-2")
+    assert [c.id for c in first] == [c.id for c in again]
+    assert {c.id for c in first}.isdisjoint({c.id for c in other})
+    assert first[1].embed_text.startswith("Reset the hub\nB\n\n")
+
+
+def test_title_only_page_is_still_a_chunk(chunker: Chunker) -> None:
+    chunks = chunker.chunk(_doc("", title="Hardware Support"), "uid")
+    assert [c.text for c in chunks] == ["Hardware Support"]
