@@ -6,6 +6,7 @@ public reply: the agent sends replies from their helpdesk, where they can see an
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from assist.tickets import Message, Ticket
@@ -43,6 +44,14 @@ class HelpdeskProvider(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class SupportsUpdatedAt(Protocol):
+    """Optional: providers that can tell a ticket's last update with one cheap call, so the
+    active-ticket refresh re-reads the whole conversation only when something changed."""
+
+    def ticket_updated_at(self, ticket_id: str) -> datetime | None: ...
 
 
 def normalize_id(ticket_id: str | int) -> str:

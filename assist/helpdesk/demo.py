@@ -144,6 +144,9 @@ class DemoProvider:
                 raise NotFoundError(f"The demo helpdesk has no ticket {key}.")
             return map_ticket(raw, self._notes().get(key, []))
 
+    def ticket_updated_at(self, ticket_id: str) -> datetime | None:
+        return self.get_ticket(ticket_id).updated_at
+
     def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
         with self._lock:
             tickets = [

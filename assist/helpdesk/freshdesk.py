@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -171,6 +172,10 @@ class FreshdeskProvider:
         ):
             conversations.extend(page if isinstance(page, list) else ())
         return map_ticket(ticket, base_url=self.base_url, conversations=conversations)
+
+    def ticket_updated_at(self, ticket_id: str) -> datetime | None:
+        """One cheap call (no conversations) to see whether a refresh is needed."""
+        return parse_time(self._http.get_json(f"/api/v2/tickets/{normalize_id(ticket_id)}").get("updated_at"))
 
     def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
         # `new_and_my_open` is Freshdesk's own "my open tickets" view (assigned to me or unassigned

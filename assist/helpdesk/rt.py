@@ -265,6 +265,12 @@ class RtProvider:
             privileged=privileged,
         )
 
+    def ticket_updated_at(self, ticket_id: str) -> datetime | None:
+        """One cheap call (no history, no attachments) to see whether a refresh is needed."""
+        return parse_time(
+            self._http.get_json(self._api(f"ticket/{normalize_id(ticket_id)}")).get("LastUpdated")
+        )
+
     def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
         items = self._collection(
             "tickets",

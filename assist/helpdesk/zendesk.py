@@ -237,6 +237,11 @@ class ZendeskProvider:
                 pass  # a deleted requester: the ticket is still worth showing
         return map_ticket(ticket, base_url=self.base_url, users=users, comments=comments)
 
+    def ticket_updated_at(self, ticket_id: str) -> datetime | None:
+        """One cheap call (no comments, no sideloads) to see whether a refresh is needed."""
+        body = self._http.get_json(f"/api/v2/tickets/{normalize_id(ticket_id)}.json")
+        return parse_time((body.get("ticket") or {}).get("updated_at"))
+
     def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
         # Search, not /users/me/tickets/assigned: it filters by status server-side and sorts by
         # update, so one page is usually all we need.
