@@ -10,11 +10,23 @@ Sources, later wins: built-in defaults < `config.toml` in `common.paths.config_d
     clipboard_hash_ids = true           # copying "#12345" switches the sidebar
     refresh_seconds = 60
 
+    [llm]
+    model_path = ""                     # empty = ASSIST_LLM_MODEL, then the models dir, then the default
+    n_ctx = 4096
+    threads = 0                         # 0 = physical cores
+
+    [answer]
+    tone = "friendly"                   # friendly | concise | formal
+    internal_only = ["docs:Internal/*", "confluence:space=OPS", "tag:internal"]
+    company_name = "Acme"
+    agent_name = "Sam"
+
 Secrets are never read from or written to this file (see `assist.secrets`); a `token` key here is
 an error, so a token pasted into the file does not silently sit on disk.
 
-Adding a section later (IndexSettings, LLMSettings…): a frozen dataclass, a field on `Settings`,
-and a line in `_SECTIONS`; `_section_from()` does the typed parsing.
+Adding a section later (IndexSettings…): a frozen dataclass, a field on `Settings`,
+and a line in `_SECTIONS`; `_section_from()` does the typed parsing. List values are tuples
+(`tuple[str, ...]`), given in TOML as arrays or in the environment comma-separated.
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ from typing import Any, Literal, get_args
 from common.errors import ConfigError
 
 HelpdeskKind = Literal["zendesk", "freshdesk", "rt", "demo"]
+Tone = Literal["friendly", "concise", "formal"]
+TONES: tuple[str, ...] = get_args(Tone)
 AuthMode = Literal["token", "oauth", "apikey"]
 KINDS: tuple[str, ...] = get_args(HelpdeskKind)
 log = logging.getLogger(__name__)
@@ -77,11 +91,68 @@ class HelpdeskSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LLMSettings:
+    """The local GGUF model that writes answers and drafts."""
+
+    model_path: str = ""
+    """A .gguf file; empty = `models.locate.resolve_llm()` (ASSIST_LLM_MODEL, models dir, bundled)."""
+    n_ctx: int = 4096
+    """Context window in tokens (prompt + answer); capped at what the model was trained for."""
+    threads: int = 0
+    """CPU threads for generation; 0 = the number of physical cores."""
+    max_answer_tokens: int = 384
+    max_draft_tokens: int = 320
+    temperature: float = 0.2
+
+    def validate(self) -> LLMSettings:
+        if self.n_ctx < 256:
+            raise ConfigError(f"llm.n_ctx must be at least 256 tokens (got {self.n_ctx}).")
+        if self.threads < 0:
+            raise ConfigError(f"llm.threads must be 0 (auto) or a positive number (got {self.threads}).")
+        for name in ("max_answer_tokens", "max_draft_tokens"):
+            value = getattr(self, name)
+            if not 16 <= value < self.n_ctx:
+                raise ConfigError(f"llm.{name} must be between 16 and n_ctx - 1 (got {value}).")
+        if not 0.0 <= self.temperature <= 2.0:
+            raise ConfigError(f"llm.temperature must be between 0 and 2 (got {self.temperature}).")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSettings:
+    """How answers and customer reply drafts are written."""
+
+    tone: Tone = "friendly"
+    """Reply draft tone: friendly, concise or formal."""
+    internal_only: tuple[str, ...] = ()
+    """Sources never given to the model for a customer draft, nor quoted in one. Patterns:
+    `<kind>:<path glob>` (`docs:Internal/*`), `<kind>:space=<KEY>` (`confluence:space=OPS`),
+    `tag:<tag glob>` (`tag:internal`); `*` as kind matches any source."""
+    company_name: str = ""
+    """Signed under the agent's name in drafts."""
+    agent_name: str = ""
+
+    def validate(self) -> AnswerSettings:
+        if self.tone not in TONES:
+            raise ConfigError(f"answer.tone must be one of {', '.join(TONES)}, not {self.tone!r}.")
+        for pattern in self.internal_only:
+            kind, sep, rest = pattern.partition(":")
+            if not sep or not kind.strip() or not rest.strip():
+                raise ConfigError(
+                    f"answer.internal_only entry {pattern!r} must look like 'docs:Internal/*', "
+                    "'confluence:space=OPS' or 'tag:internal'."
+                )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
 
 
-_SECTIONS: dict[str, type] = {"helpdesk": HelpdeskSettings}
+_SECTIONS: dict[str, type] = {"helpdesk": HelpdeskSettings, "llm": LLMSettings, "answer": AnswerSettings}
 
 # Env overrides: variable → (section, field). Enough to configure a helpdesk with no file at all.
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
@@ -100,6 +171,19 @@ def default_config_path() -> Path:
 
 
 def _coerce(value: Any, target: Any, where: str) -> Any:
+    if target in (int, "int"):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ConfigError(f"{where} must be a whole number.")
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{where} must be a whole number, not {value!r}.") from None
+    if target in (tuple[str, ...], "tuple[str, ...]"):
+        # TOML gives arrays; the environment gives one comma-separated string.
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{where} must be a list of strings.")
+        return tuple(i.strip() for i in items if i.strip())
     if target in (float, "float"):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ConfigError(f"{where} must be a number.")
@@ -157,4 +241,6 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         log.warning("Ignoring unknown section [%s] in %s", unknown, path)
     settings = Settings(**sections)
     settings.helpdesk.validate()
+    settings.llm.validate()
+    settings.answer.validate()
     return settings
