@@ -108,14 +108,33 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secrets:
-            record.msg = redact(record.getMessage(), self._secrets)
+            try:
+                message = record.getMessage()
+            except Exception:  # a broken format string: let logging report it as usual
+                return True
+            record.msg = redact(message, self._secrets)
             record.args = None
         return True
 
 
 _FILTER = RedactingFilter()
-for _name in ("assist.helpdesk", "httpx", "httpcore"):
-    logging.getLogger(_name).addFilter(_FILTER)
+
+
+def _install_record_factory() -> None:
+    # A filter on the "assist.helpdesk" logger would not see records of its children
+    # ("assist.helpdesk.zendesk"): propagation skips parent filters. Redacting where records are
+    # made covers every logger, ours and libraries' alike, and chains any existing factory.
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        _FILTER.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+_install_record_factory()
 
 
 def register_secret(secret: Secret) -> None:

@@ -97,6 +97,8 @@ class ActiveTicketTracker:
         self._fetched_at = float("-inf")
         self._next_allowed = float("-inf")
         self._failures = 0
+        self._missing: TicketRef | None = None
+        """A reference the helpdesk said does not exist: not fetched again until it changes."""
         self.fetches = 0
         """Full `get_ticket` calls made; for tests and the debug panel."""
 
@@ -129,6 +131,7 @@ class ActiveTicketTracker:
         if not self.accepts(ref):
             log.info("ignoring a %s ticket from another helpdesk (%s)", source, ref.provider)
             return False
+        ref = _canonical(ref, self._site)
         now = self._clock()
         with self._lock:
             current = self._state
@@ -140,12 +143,12 @@ class ActiveTicketTracker:
                 )
                 if stronger_recent and current.ref != ref:
                     return False
-            if current.ref == _canonical(ref, self._site):
+            if current.ref == ref:
                 if current.source != source:
                     self._state = replace(current, source=source)
                 return True
             self._changed_at = now
-            ref = _canonical(ref, self._site)
+            self._missing = None
         self._set(ref=ref, source=source, error=None, stale=current.ticket is not None, paused=False)
         return True
 
@@ -164,6 +167,7 @@ class ActiveTicketTracker:
             self._next_allowed = float("-inf")
             self._fetched_at = float("-inf")
             self._failures = 0
+            self._missing = None
         if self.state.paused:
             self._set(paused=False)
 
@@ -174,7 +178,7 @@ class ActiveTicketTracker:
         now = self._clock()
         with self._lock:
             st = self._state
-            if st.ref is None or st.paused or now < self._next_allowed:
+            if st.ref is None or st.paused or now < self._next_allowed or st.ref == self._missing:
                 return False
             if now - self._changed_at < self.debounce_seconds:
                 return False
@@ -231,9 +235,8 @@ class ActiveTicketTracker:
                 backoff = min(self.max_backoff, max(exc.retry_after, backoff / 2))
             self._next_allowed = now + backoff
             if isinstance(exc, NotFoundError):
-                # Not worth retrying the same id: mark it fetched so only a new offer fetches again.
-                self._fetched_ref = ref
-                self._fetched_at = now
+                # Retrying the same id will not make it exist; wait for another reference.
+                self._missing = ref
                 self._next_allowed = float("-inf")
         log.info("active ticket %s: %s", ref.ticket_id, type(exc).__name__)
         keep = self.state.ticket
@@ -248,7 +251,7 @@ class ActiveTicketTracker:
         """Seconds until `poll()` may do something; for a timer that sleeps instead of spinning."""
         now = self._clock()
         with self._lock:
-            if self._state.ref is None or self._state.paused:
+            if self._state.ref is None or self._state.paused or self._state.ref == self._missing:
                 return self.refresh_seconds
             waits = [self._next_allowed - now, self._changed_at + self.debounce_seconds - now]
             if self._state.ref == self._fetched_ref:

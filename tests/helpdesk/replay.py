@@ -78,8 +78,11 @@ class ReplayServer:
                     queue = server._routes.get((self.command, parts.path))
                     reply = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
                 if reply is None:
-                    reply = Reply(404, b'{"error":"RecordNotFound","description":"Not found"}',
-                                  {"Content-Type": "application/json"})
+                    reply = Reply(
+                        404,
+                        b'{"error":"RecordNotFound","description":"Not found"}',
+                        {"Content-Type": "application/json"},
+                    )
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:

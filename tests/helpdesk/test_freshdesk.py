@@ -66,7 +66,10 @@ def test_search_result_shape_maps_too():
 def test_api_key_basic_auth(replay, fake_sleep):
     serve_ticket(replay)
     provider(replay, fake_sleep).get_ticket("1")
-    assert replay.requests[0].headers["Authorization"] == "Basic " + base64.b64encode(f"{TOKEN}:X".encode()).decode()
+    assert (
+        replay.requests[0].headers["Authorization"]
+        == "Basic " + base64.b64encode(f"{TOKEN}:X".encode()).decode()
+    )
 
 
 def test_my_open_tickets_filters_solved(replay, fake_sleep):
@@ -119,7 +122,9 @@ def test_malformed_conversations(replay, fake_sleep):
 
 
 def test_connection_refused(fake_sleep, unused_port):
-    p = make_provider(HelpdeskSettings(kind="freshdesk", url=f"http://127.0.0.1:{unused_port}"), TOKEN, sleep=fake_sleep)
+    p = make_provider(
+        HelpdeskSettings(kind="freshdesk", url=f"http://127.0.0.1:{unused_port}"), TOKEN, sleep=fake_sleep
+    )
     with pytest.raises(UnavailableError):
         p.my_open_tickets()
 

@@ -35,7 +35,8 @@ class RtAdmin:
         n = next(_counter)
         message = (
             f"From: {sender}\nTo: rt@example.test\nSubject: {subject}\n"
-            f"Message-ID: <t{n}-{datetime.now().timestamp()}@example.com>\nContent-Type: text/plain\n\n{body}\n"
+            f"Message-ID: <t{n}-{datetime.now().timestamp()}@example.com>\n"
+            f"Content-Type: text/plain\n\n{body}\n"
         )
         r = httpx.post(
             f"{self.server.url}/REST/1.0/NoAuth/mail-gateway",
@@ -61,7 +62,10 @@ class RtAdmin:
         assert r.status_code == 201, r.text
 
     def history_types(self, tid: str) -> list[str]:
-        return [t["Type"] for t in self.http.get(f"/ticket/{tid}/history", params={"fields": "Type"}).json()["items"]]
+        return [
+            t["Type"]
+            for t in self.http.get(f"/ticket/{tid}/history", params={"fields": "Type"}).json()["items"]
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +83,18 @@ def rt(rt_server) -> RtProvider:
 
 
 def test_conversation_roles_visibility_and_fields(rt, admin):
-    tid = admin.email_in("Carla Customer <carla@example.com>", "Printer on fire", "My printer is on fire.\nHelp!")
+    tid = admin.email_in(
+        "Carla Customer <carla@example.com>", "Printer on fire", "My printer is on fire.\nHelp!"
+    )
     due = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     admin.update(tid, Owner="root", Priority=50, Due=due.strftime("%Y-%m-%d %H:%M:%S"))
     admin.correspond(tid, "<p>Have you tried <b>water</b>?</p>", "text/html")
     admin.comment(tid, "Customer is a VIP, escalate if needed")
-    admin.email_in("Carla Customer <carla@example.com>", f"Re: [example.test #{tid}] Printer on fire", "Water made it worse.")
+    admin.email_in(
+        "Carla Customer <carla@example.com>",
+        f"Re: [example.test #{tid}] Printer on fire",
+        "Water made it worse.",
+    )
 
     ticket = rt.get_ticket(tid)
     assert ticket.provider == "rt" and ticket.id == tid

@@ -85,7 +85,9 @@ def test_get_ticket_follows_comment_cursor_and_maps_everything(replay, fake_slee
 
 def test_api_token_and_oauth_headers(replay, fake_sleep):
     serve_ticket(replay)
-    replay.add("GET", "/api/v2/tickets/1/comments.json", json_body={"comments": [], "meta": {"has_more": False}})
+    replay.add(
+        "GET", "/api/v2/tickets/1/comments.json", json_body={"comments": [], "meta": {"has_more": False}}
+    )
     serve_requester(replay)
     provider(replay, fake_sleep).get_ticket("1")
     expected = base64.b64encode(f"agent@acme.test/token:{TOKEN}".encode()).decode()
@@ -107,7 +109,9 @@ def test_sla_from_include_slas(replay, fake_sleep):
         ]
     }
     serve_ticket(replay, 7, slas=slas)
-    replay.add("GET", "/api/v2/tickets/7/comments.json", json_body={"comments": [], "meta": {"has_more": False}})
+    replay.add(
+        "GET", "/api/v2/tickets/7/comments.json", json_body={"comments": [], "meta": {"has_more": False}}
+    )
     serve_requester(replay)
     sla = provider(replay, fake_sleep).get_ticket("7").sla
     assert sla is not None
@@ -149,7 +153,9 @@ def test_429_text_plain_with_retry_after_is_honoured(replay, fake_sleep):
         "GET", "/api/v2/tickets/1.json", status=429, text=doc["body_text"], headers={"Retry-After": "2"}
     )
     serve_ticket(replay)
-    replay.add("GET", "/api/v2/tickets/1/comments.json", json_body={"comments": [], "meta": {"has_more": False}})
+    replay.add(
+        "GET", "/api/v2/tickets/1/comments.json", json_body={"comments": [], "meta": {"has_more": False}}
+    )
     serve_requester(replay)
     ticket = provider(replay, fake_sleep).get_ticket("1")
     assert ticket.id == "1"
@@ -158,8 +164,13 @@ def test_429_text_plain_with_retry_after_is_honoured(replay, fake_sleep):
 
 
 def test_429_with_long_retry_after_goes_to_the_caller(replay, fake_sleep):
-    replay.add("GET", "/api/v2/tickets/1.json", status=429, text="Number of allowed API requests per minute exceeded",
-               headers={"Retry-After": "300"})
+    replay.add(
+        "GET",
+        "/api/v2/tickets/1.json",
+        status=429,
+        text="Number of allowed API requests per minute exceeded",
+        headers={"Retry-After": "300"},
+    )
     with pytest.raises(RateLimitedError) as info:
         provider(replay, fake_sleep).get_ticket("1")
     assert info.value.retry_after == 300
@@ -179,7 +190,9 @@ def test_429_persisting_gives_up_after_the_retry_budget(replay, fake_sleep):
 def test_transient_5xx_is_retried_with_backoff(replay, fake_sleep, status):
     replay.add("GET", "/api/v2/tickets/1.json", status=status, text="upstream error")
     serve_ticket(replay)
-    replay.add("GET", "/api/v2/tickets/1/comments.json", json_body={"comments": [], "meta": {"has_more": False}})
+    replay.add(
+        "GET", "/api/v2/tickets/1/comments.json", json_body={"comments": [], "meta": {"has_more": False}}
+    )
     serve_requester(replay)
     assert provider(replay, fake_sleep).get_ticket("1").id == "1"
     assert len(fake_sleep.calls) == 1 and 0.25 <= fake_sleep.calls[0] <= 0.5

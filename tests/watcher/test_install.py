@@ -1,0 +1,73 @@
+"""`assist watcher install` writes per-user native-messaging manifests and a working launcher."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+
+import pytest
+
+from assist.watcher.install import DEFAULT_CHROMIUM_ID, FIREFOX_ID, HOST_NAME, install, uninstall
+from common.errors import ConfigError
+
+
+def test_linux_manifests_and_launcher(tmp_path, socket_address):
+    result = install(home=tmp_path / "home", data_dir=tmp_path / "data", platform="linux")
+    chrome = tmp_path / "home/.config/google-chrome/NativeMessagingHosts" / f"{HOST_NAME}.json"
+    firefox = tmp_path / "home/.mozilla/native-messaging-hosts" / f"{HOST_NAME}.json"
+    assert chrome in result.manifests and firefox in result.manifests and len(result.manifests) == 5
+    manifest = json.loads(chrome.read_text())
+    assert manifest["name"] == HOST_NAME and manifest["type"] == "stdio"
+    assert manifest["allowed_origins"] == [f"chrome-extension://{DEFAULT_CHROMIUM_ID}/"]
+    assert json.loads(firefox.read_text())["allowed_extensions"] == [FIREFOX_ID]
+    assert os.access(result.launcher, os.X_OK) and manifest["path"] == str(result.launcher)
+
+    # The launcher really starts the host (browsers run it with a bare environment).
+    data = json.dumps({"type": "ping"}).encode()
+    proc = subprocess.run(
+        [str(result.launcher)],
+        input=struct.pack("=I", len(data)) + data,
+        capture_output=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "ASSIST_WATCHER_SOCKET": socket_address},
+        cwd="/",
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b'"pong"' in proc.stdout
+
+    removed = uninstall(home=tmp_path / "home", data_dir=tmp_path / "data")
+    assert chrome in removed and not chrome.exists()
+
+
+def test_extension_id_matches_the_manifest_key_and_is_validated(tmp_path):
+    import base64
+    import hashlib
+    from pathlib import Path
+
+    key = json.loads((Path(__file__).resolve().parents[2] / "extension/chromium/manifest.json").read_text())[
+        "key"
+    ]
+    digest = hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]
+    assert "".join(chr(ord("a") + int(c, 16)) for c in digest) == DEFAULT_CHROMIUM_ID
+    with pytest.raises(ConfigError):
+        install(["not-an-id"], home=tmp_path, data_dir=tmp_path, platform="linux")
+    other = "a" * 32
+    res = install([other], home=tmp_path, data_dir=tmp_path, platform="darwin")
+    mac = tmp_path / "Library/Application Support/Google/Chrome/NativeMessagingHosts" / f"{HOST_NAME}.json"
+    assert mac in res.manifests
+    assert json.loads(mac.read_text())["allowed_origins"] == [f"chrome-extension://{other}/"]
+
+
+def test_extension_manifests_are_valid():
+    from pathlib import Path
+
+    ext = Path(__file__).resolve().parents[2] / "extension"
+    chromium = json.loads((ext / "chromium/manifest.json").read_text())
+    assert chromium["manifest_version"] == 3 and "nativeMessaging" in chromium["permissions"]
+    assert chromium["background"]["service_worker"] == "background.js"
+    firefox = json.loads((ext / "firefox/manifest.json").read_text())
+    assert firefox["browser_specific_settings"]["gecko"]["id"] == FIREFOX_ID
+    for d in ("chromium", "firefox"):
+        assert HOST_NAME in (ext / d / "background.js").read_text()
