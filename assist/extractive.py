@@ -1,0 +1,162 @@
+"""Extractive answers: the most relevant steps or sentences of a passage, quoted verbatim.
+
+Instant (no model), so the sidebar can show it while the LLM warms up, and the fallback when no
+LLM is configured or loadable, or when retrieval abstained.
+
+    >>> ex = extract("1. Open Settings.\\n2. Click Reset password.\\n3. Check your inbox.", "reset password")
+    >>> ex.lines
+    ('Open Settings.', 'Click Reset password.', 'Check your inbox.')
+
+Selection: numbered or bulleted list items, and imperative sentences ("Click …", "Open …"), that
+share terms with the query come first. A list is kept as a whole procedure in document order,
+since steps out of order are worse than no steps; otherwise the best-scoring sentences are shown
+in document order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assist.results import Query
+
+_LIST_ITEM_RE = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•‣▪]|\(?[a-z]\))\s+(.+)$")
+_NUMBERED_RE = re.compile(r"^\s*\d{1,3}[.)]\s+")
+_HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STOPWORDS = _words(
+    """a an and are as at be but by can could did do does for from has have how i if in into is it its
+    me my no not of on or our please so than that the their them then there these this to too was we
+    were what when where which who why will with would you your yours hi hello thanks thank regards"""
+)
+# Verbs that open instructions in help articles; a sentence starting with one is probably a step.
+_IMPERATIVES = _words(
+    """add allow check choose click clear close confirm contact copy create delete disable download
+    edit enable enter find follow go install log make navigate note open paste press remove rename
+    request reset restart restore review run save scroll search select send set sign switch tap try
+    type uninstall update upload use verify visit wait"""
+)
+
+
+def _stem(word: str) -> str:
+    # Crude suffix folding so "resetting"/"resets"/"reset" meet; good enough for overlap scoring.
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def terms_of(text: str) -> frozenset[str]:
+    """Content-word stems of `text`."""
+    return frozenset(_stem(w) for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS)
+
+
+def query_terms(query: Query | str) -> frozenset[str]:
+    if isinstance(query, str):
+        return terms_of(query)
+    return terms_of(" ".join([query.text, *query.terms, *query.phrases]))
+
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    lines: tuple[str, ...]
+    """Selected steps or sentences, verbatim (list markers removed), in document order."""
+    steps: bool
+    """True when the lines are items of one list (a procedure), to be shown numbered."""
+    matched: bool
+    """True when at least one line shares a term with the query."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    text: str
+    pos: int
+    block: int
+    """Index of the list the item belongs to; -1 for prose."""
+    numbered: bool
+
+
+def _units(text: str) -> list[_Unit]:
+    units: list[_Unit] = []
+    block, in_list = -1, False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or _HEADING_RE.match(stripped):
+            continue
+        item = _LIST_ITEM_RE.match(stripped)
+        if item:
+            if not in_list:
+                block += 1
+                in_list = True
+            units.append(_Unit(item.group(1).strip(), len(units), block, bool(_NUMBERED_RE.match(stripped))))
+            continue
+        in_list = False
+        for sentence in _SENTENCE_RE.split(stripped):
+            if sentence.strip():
+                units.append(_Unit(sentence.strip(), len(units), -1, False))
+    return units
+
+
+def _score(unit: _Unit, terms: frozenset[str]) -> float:
+    words = _WORD_RE.findall(unit.text.lower())
+    overlap = len(terms & {_stem(w) for w in words})
+    imperative = bool(words) and words[0] in _IMPERATIVES
+    return 2.0 * overlap + (1.0 if unit.block >= 0 else 0.0) + (1.0 if imperative else 0.0)
+
+
+def extract(text: str, query: Query | str, *, max_steps: int = 8, max_sentences: int = 3) -> Extract:
+    """The lines of `text` that best answer `query`.
+
+    Args:
+        text: A passage (markdown-ish: list items one per line).
+        query: The retrieval query, or plain text.
+        max_steps: Longest procedure shown; a longer list is cut after this many items.
+        max_sentences: How many prose sentences to show when no list fits.
+    """
+    terms = query_terms(query)
+    units = _units(text)
+    if not units:
+        return Extract((), steps=False, matched=False)
+    scores = {u.pos: _score(u, terms) for u in units}
+    overlaps = {u.pos: scores[u.pos] - (1.0 if u.block >= 0 else 0.0) for u in units}
+
+    # Best list: the items plus the sentence that introduces them ("To reset your password:").
+    blocks: dict[int, list[_Unit]] = {}
+    for u in units:
+        if u.block >= 0:
+            blocks.setdefault(u.block, []).append(u)
+    best_block, best_value = None, 0.0
+    for items in blocks.values():
+        lead = units[items[0].pos - 1] if items[0].pos > 0 and units[items[0].pos - 1].block < 0 else None
+        value = sum(overlaps[u.pos] for u in items) + (overlaps[lead.pos] if lead else 0.0)
+        if len(items) >= 2 and value > best_value:
+            best_block, best_value = items, value
+    if best_block is not None:
+        lines = tuple(u.text for u in best_block[:max_steps])
+        return Extract(lines, steps=True, matched=True)
+
+    ranked = sorted(units, key=lambda u: (-scores[u.pos], u.pos))[:max_sentences]
+    matched = any(overlaps[u.pos] > 0 for u in ranked)
+    if not matched:
+        # Nothing shares a word with the query: the opening of the passage is the honest summary.
+        ranked = units[:max_sentences]
+    return Extract(tuple(u.text for u in sorted(ranked, key=lambda u: u.pos)), steps=False, matched=matched)
+
+
+def format_extract(ex: Extract, *, lead: str = "", cite: int | None = 1) -> str:
+    """Render as a numbered procedure or bullet list, with `[cite]` after the lead line."""
+    marker = f" [{cite}]" if cite is not None else ""
+    head = f"{lead}{marker}:" if lead else ""
+    if ex.steps:
+        body = "\n".join(f"{i}. {line}" for i, line in enumerate(ex.lines, start=1))
+    else:
+        body = "\n".join(f"- {line}" for line in ex.lines)
+    if not head:
+        return body + marker if body else ""
+    return f"{head}\n{body}" if body else head

@@ -1,0 +1,362 @@
+"""Prompts for answers and reply drafts: instructions, numbered passages, and the ticket as data.
+
+The user message is laid out as
+
+    Knowledge-base passages:
+    <passages>
+    [1] Password reset — Steps
+    Open Settings > Security and …
+
+    [2] …
+    </passages>
+
+    <ticket>
+    Subject: Can't log in
+    Customer (Anna Smith):
+    …
+    </ticket>
+
+    <task, restated after the data so small models read it last>
+
+Ticket text is untrusted: a customer can write "Ignore your previous instructions", a fake
+`</ticket>`, a `system:` line or a model's own control tokens (`<|im_start|>`; llama.cpp parses
+special tokens in the prompt). `neutralise()` turns all of those into inert text, so the ticket
+always ends at our closing tag, and the system message says that tagged text is data.
+
+Budgeting: `build_prompt()` guarantees prompt tokens + max_tokens <= n_ctx, counted with the
+model's own tokenizer and chat template. The ticket gets at most half of the room left after the
+instructions (more if the passages don't need it); then the lowest-ranked passages are dropped,
+then long passages are cut at sentence boundaries; a final exact count corrects any error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assist.results import DocHit, Passage, SearchResult
+from assist.tickets import Message, Ticket
+from common.errors import ModelError
+from models.llm import LLM, ChatMessage, ContextOverflowError
+
+MIN_ANSWER_TOKENS = 32
+"""Below this an answer is useless; `build_prompt` raises instead of shrinking further."""
+
+DATA_TAGS = ("ticket", "question", "passages", "passage", "system", "instructions", "task")
+
+# Tags of ours, in any spelling a model might still read as one: `</ticket>`, `< /TICKET >`, `<ticket id=1>`.
+_TAG_RE = re.compile(r"<\s*(/?)\s*(" + "|".join(DATA_TAGS) + r")\b[^<>]{0,80}>", re.IGNORECASE)
+# Chat-template control tokens of common model families (ChatML, Llama 2/3, Gemma, Mistral, Phi).
+_SPECIAL_RE = re.compile(
+    r"<\|[^<>|\s]{1,40}\|>|</?s>|\[/?INST\]|<<\s*/?SYS\s*>>|<(?:start|end)_of_turn>|<(?:bos|eos|pad)>",
+    re.IGNORECASE,
+)
+# A line that poses as a chat turn or a prompt section: "system: …", "### Instruction".
+_ROLE_LINE_RE = re.compile(
+    r"^(\s*)((?:system|assistant|user|developer|human|ai)\s*:|#{1,6}\s*(?:system|instructions?|response)\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+_ELLIPSIS = " …"
+
+
+def neutralise(text: str) -> str:
+    """Make untrusted text inert inside a prompt: no delimiter spoofing, no control tokens.
+
+    `</ticket>` becomes `[/ticket]`, `<|im_start|>` becomes `(im_start)`, and a line starting
+    with `system:` is quoted (`> system:`), so the text reads the same to a human.
+    """
+    text = _SPECIAL_RE.sub(lambda m: "(" + m.group(0).strip("<>|[]").replace("|", "") + ")", text)
+    text = _TAG_RE.sub(lambda m: f"[{m.group(1)}{m.group(2).lower()}]", text)
+    return _ROLE_LINE_RE.sub(lambda m: f"{m.group(1)}> {m.group(2)}", text)
+
+
+# -- passages ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPassage:
+    """A passage as numbered in the prompt; `[n]` in the model's output refers to it."""
+
+    n: int
+    hit: DocHit
+    passage: Passage
+    text: str
+    """The passage text as given to the model (neutralised, possibly cut short)."""
+    truncated: bool = False
+
+    @property
+    def title_line(self) -> str:
+        """`Title — heading` (just the title for a lead section)."""
+        heading = self.passage.heading.strip()
+        title = self.hit.title.strip() or self.hit.path
+        return f"{title} — {heading}" if heading and heading != title else title
+
+    @property
+    def label(self) -> str:
+        return f"[{self.n}] {self.title_line}"
+
+    def render(self) -> str:
+        return f"{neutralise(self.label)}\n{self.text}"
+
+
+def candidate_passages(
+    result: SearchResult,
+    *,
+    exclude: Callable[[DocHit], bool] | None = None,
+    max_passages: int = 5,
+    per_doc: int = 2,
+) -> list[PromptPassage]:
+    """The passages to show the model, best first, numbered from 1.
+
+    Articles in rank order, each contributing up to `per_doc` of its best passages; articles for
+    which `exclude(hit)` is true (internal-only ones in a customer draft) are skipped.
+    """
+    out: list[PromptPassage] = []
+    for hit in sorted(result.hits, key=lambda h: h.rank):
+        if exclude is not None and exclude(hit):
+            continue
+        for passage in hit.passages[:per_doc]:
+            if len(out) == max_passages:
+                return out
+            out.append(PromptPassage(len(out) + 1, hit, passage, neutralise(passage.text.strip())))
+    return out
+
+
+# -- tickets -----------------------------------------------------------------------------------
+
+
+def _role_label(message: Message) -> str:
+    role = {"customer": "Customer", "agent": "Agent", "system": "Helpdesk"}[message.author_role]
+    return f"{role} ({message.author_name})" if message.author_name else role
+
+
+def _render_message(message: Message) -> str:
+    return f"{_role_label(message)}:\n{message.body.strip()}"
+
+
+def render_ticket(ticket: Ticket, llm: LLM | None = None, budget: int | None = None) -> str:
+    """The ticket as prompt data: subject and public conversation, within `budget` tokens.
+
+    Internal notes are left out (they may hold what the customer must not see). When the
+    conversation is too long, the latest customer message is kept first, then the first one (which
+    usually states the problem), then the others newest first; each in chronological order.
+    """
+    header = f"Subject: {ticket.subject.strip()}"
+    public = [m for m in ticket.messages if m.public and m.body.strip()]
+    if llm is None or budget is None:
+        return neutralise("\n\n".join([header, *(_render_message(m) for m in public)]))
+    # A subject is one line in practice; a giant one (or an attack) must not eat the budget.
+    header = truncate_to_tokens(llm, neutralise(header), max(16, budget // 4))
+    remaining = budget - llm.count_tokens(header) - 2
+    customer = [i for i, m in enumerate(public) if m.author_role == "customer"]
+    priority: list[int] = []
+    for i in [*customer[-1:], *customer[:1], *reversed(range(len(public)))]:
+        if i not in priority:
+            priority.append(i)
+    kept: dict[int, str] = {}
+    for i in priority:
+        if remaining <= 8:
+            break
+        block = neutralise(_render_message(public[i]))
+        cost = llm.count_tokens(block) + 2
+        if cost > remaining:
+            block = truncate_to_tokens(llm, block, remaining - 2)
+            cost = llm.count_tokens(block) + 2
+            if not block or cost > remaining:
+                continue
+        kept[i] = block
+        remaining -= cost
+    return "\n\n".join([header, *(kept[i] for i in sorted(kept))])
+
+
+# -- truncation --------------------------------------------------------------------------------
+
+
+def _sentence_units(text: str) -> list[str]:
+    """Split after sentence ends and line breaks, keeping the separators with the left part."""
+    units: list[str] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(text):
+        units.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        units.append(text[start:])
+    return units
+
+
+def _longest_prefix(count: Callable[[str], int], parts: list[str], budget: int, sep: str = "") -> int:
+    """How many leading `parts` fit in `budget` tokens (binary search; counting is monotone enough)."""
+    lo, hi = 0, len(parts)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(sep.join(parts[:mid]).rstrip() + _ELLIPSIS) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def truncate_to_tokens(llm: LLM, text: str, budget: int) -> str:
+    """`text` cut to at most `budget` tokens, at a sentence boundary when one fits, marked with " …"."""
+    if budget <= 0:
+        return ""
+    if llm.count_tokens(text) <= budget:
+        return text
+    units = _sentence_units(text)
+    keep = _longest_prefix(llm.count_tokens, units, budget)
+    if keep:
+        return "".join(units[:keep]).rstrip() + _ELLIPSIS
+    # Not even the first sentence fits: cut between words.
+    words = text.split(" ")
+    keep = _longest_prefix(llm.count_tokens, words, budget, sep=" ")
+    return " ".join(words[:keep]).rstrip() + _ELLIPSIS if keep else ""
+
+
+# -- the prompt --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    messages: tuple[ChatMessage, ...]
+    passages: tuple[PromptPassage, ...]
+    """The passages shown, numbered as in the prompt (after budgeting)."""
+    prompt_tokens: int
+    max_tokens: int
+    """What to pass to `stream_chat`; `prompt_tokens + max_tokens <= n_ctx`."""
+    dropped: int = 0
+    """Candidate passages left out for lack of room."""
+
+    @property
+    def valid_numbers(self) -> frozenset[int]:
+        return frozenset(p.n for p in self.passages)
+
+
+def _user_message(passages: Sequence[PromptPassage], data: str, data_tag: str, task: str) -> str:
+    parts = []
+    if passages:
+        body = "\n\n".join(p.render() for p in passages)
+        parts.append(f"Knowledge-base passages:\n<passages>\n{body}\n</passages>")
+    else:
+        parts.append("Knowledge-base passages: none.")
+    parts.append(f"<{data_tag}>\n{data}\n</{data_tag}>")
+    parts.append(task)
+    return "\n\n".join(parts)
+
+
+def _messages(
+    system: str, passages: Sequence[PromptPassage], data: str, tag: str, task: str
+) -> tuple[ChatMessage, ...]:
+    return (
+        ChatMessage(role="system", content=system),
+        ChatMessage(role="user", content=_user_message(passages, data, tag, task)),
+    )
+
+
+def build_prompt(
+    llm: LLM,
+    *,
+    system: str,
+    task: str,
+    passages: Sequence[PromptPassage],
+    subject: Ticket | str,
+    max_tokens: int,
+    margin: int = 4,
+) -> Prompt:
+    """Assemble and budget a prompt so that prompt tokens + max_tokens <= llm.n_ctx.
+
+    Args:
+        system: Instructions (trusted).
+        task: The request, restated after the data (trusted).
+        passages: Candidates, best first (from `candidate_passages`).
+        subject: The ticket, or a question typed by the agent; either way delimited data.
+        max_tokens: Tokens wanted for the reply; lowered only if even the bare instructions leave
+            no room (never below `MIN_ANSWER_TOKENS`: then `ContextOverflowError`).
+        margin: Tokens kept free for tokenizer differences at the seams.
+
+    Raises:
+        ContextOverflowError: The instructions alone don't fit the context window.
+    """
+    tag = "ticket" if isinstance(subject, Ticket) else "question"
+    n_ctx = llm.n_ctx
+    base = llm.count_chat_tokens(_messages(system, [], "", tag, task))
+    if base + margin + MIN_ANSWER_TOKENS > n_ctx:
+        raise ContextOverflowError(
+            f"The instructions alone take {base} of the {n_ctx}-token context window; raise llm.n_ctx."
+        )
+    max_tokens = min(max_tokens, n_ctx - base - margin)
+    room = n_ctx - base - margin - max_tokens
+
+    passage_costs = [llm.count_tokens(p.render()) + 2 for p in passages]
+    # The ticket may take whatever the passages leave, but never less than half the room.
+    ticket_budget = max(room // 2, room - sum(passage_costs))
+    if isinstance(subject, Ticket):
+        data = render_ticket(subject, llm, ticket_budget)
+    else:
+        data = truncate_to_tokens(llm, neutralise(subject.strip()), ticket_budget)
+    room -= llm.count_tokens(data) + 2
+
+    # Lowest-ranked passages go first; at least one stays, to be cut down below if needed.
+    kept = list(passages)
+    costs = list(passage_costs)
+    while len(kept) > 1 and sum(costs) > room:
+        kept.pop()
+        costs.pop()
+    if kept and sum(costs) > room:
+        kept, costs = _shrink_longest(llm, kept, costs, room)
+    # Shrinking may have emptied one in the middle: number what is shown 1..k, as the model sees it.
+    kept = [_renumber(p, i) for i, p in enumerate(kept, start=1)]
+
+    # Exact count; piecewise counts can be off by a token or two where the pieces meet.
+    while True:
+        messages = _messages(system, kept, data, tag, task)
+        total = llm.count_chat_tokens(messages)
+        over = total + max_tokens - n_ctx
+        if over <= 0:
+            return Prompt(messages, tuple(kept), total, max_tokens, dropped=len(passages) - len(kept))
+        if kept:
+            last = kept[-1]
+            target = llm.count_tokens(last.text) - over - margin
+            shorter = truncate_to_tokens(llm, last.text, target)
+            kept[-1:] = [_replace_text(last, shorter)] if shorter and len(shorter) < len(last.text) else []
+        elif data:
+            data = truncate_to_tokens(llm, data, llm.count_tokens(data) - over - margin)
+        elif max_tokens - over >= MIN_ANSWER_TOKENS:
+            max_tokens -= over
+        else:  # pragma: no cover - excluded by the base check above
+            raise ModelError("Could not fit the prompt into the context window.")
+
+
+def _replace_text(p: PromptPassage, text: str) -> PromptPassage:
+    return PromptPassage(p.n, p.hit, p.passage, text, truncated=True)
+
+
+def _renumber(p: PromptPassage, n: int) -> PromptPassage:
+    return p if p.n == n else PromptPassage(n, p.hit, p.passage, p.text, p.truncated)
+
+
+def _shrink_longest(
+    llm: LLM, kept: list[PromptPassage], costs: list[int], room: int
+) -> tuple[list[PromptPassage], list[int]]:
+    """Cut the longest passages (at sentence ends) until the total fits `room`."""
+    kept, costs = list(kept), list(costs)
+    while kept and sum(costs) > room:
+        i = max(range(len(kept)), key=costs.__getitem__)
+        others = sum(costs) - costs[i]
+        # Give the longest one what the others leave, but no more than the next-longest needs to
+        # lose, so several long passages are trimmed evenly instead of one being emptied.
+        second = max((c for j, c in enumerate(costs) if j != i), default=0)
+        target = max(room - others, min(costs[i] - 1, max(second, room // len(kept))))
+        label_cost = costs[i] - llm.count_tokens(kept[i].text)
+        text = truncate_to_tokens(llm, kept[i].text, target - label_cost)
+        if not text:
+            del kept[i], costs[i]
+            continue
+        kept[i] = _replace_text(kept[i], text)
+        new_cost = llm.count_tokens(kept[i].render()) + 2
+        if new_cost >= costs[i]:  # no progress possible: drop it rather than loop
+            del kept[i], costs[i]
+            continue
+        costs[i] = new_cost
+    return kept, costs
