@@ -67,6 +67,9 @@ def rt_server():
         yield server
     finally:
         rts.down(server.pid)
+        import shutil
+
+        shutil.rmtree(server.dir, ignore_errors=True)  # the per-run database and log
 
 
 @pytest.fixture

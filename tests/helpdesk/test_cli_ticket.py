@@ -72,3 +72,25 @@ def test_console_script_starts_without_heavy_imports():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_engine_modules_never_import_qt():
+    mods = [
+        "assist.helpdesk.zendesk",
+        "assist.helpdesk.freshdesk",
+        "assist.helpdesk.rt",
+        "assist.helpdesk.demo",
+        "assist.watcher.active",
+        "assist.watcher.relay",
+        "assist.watcher.native_host",
+        "assist.watcher.install",
+        "assist.cli",
+        "assist.config",
+        "assist.secrets",
+    ]
+    code = (
+        f"import importlib, sys; [importlib.import_module(m) for m in {mods!r}];"
+        "print('PySide6' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr

@@ -163,3 +163,20 @@ def test_wrong_token_is_auth_error_without_leaking_it(rt_server, caplog):
     with pytest.raises(AuthError) as info:
         p.get_ticket("1")
     assert bad not in str(info.value) and bad not in caplog.text and bad not in repr(p)
+
+
+def test_cli_show_and_mine_against_rt(rt_server, admin, monkeypatch, capsys):
+    import json
+
+    from assist.cli import main
+
+    tid = admin.email_in("ivy@example.com", "CLI check", "hello from ivy")
+    admin.update(tid, Owner="root")
+    monkeypatch.setenv("ASSIST_HELPDESK_KIND", "rt")
+    monkeypatch.setenv("ASSIST_HELPDESK_URL", rt_server.url)
+    monkeypatch.setenv("ASSIST_HELPDESK_TOKEN", rt_server.token)
+    assert main(["ticket", "show", tid, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["subject"] == "CLI check" and shown["messages"][0]["body"] == "hello from ivy"
+    assert main(["ticket", "mine", "--json"]) == 0
+    assert tid in [t["id"] for t in json.loads(capsys.readouterr().out)]
