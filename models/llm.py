@@ -324,8 +324,9 @@ class LocalLLM:
         return self._format(messages).prompt
 
     def _format(self, messages: Sequence[ChatMessage]) -> Any:
+        formatter = self._chat_formatter()  # may raise ModelLoadError, which must stay one
         try:
-            return self._chat_formatter()(messages=[dict(m) for m in messages])
+            return formatter(messages=[dict(m) for m in messages])
         except Exception as exc:  # Jinja errors from a model's own template; nothing we can fix
             raise ModelError(f"The chat template of {self.path.name} failed: {exc}") from exc
 

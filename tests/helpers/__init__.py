@@ -1,0 +1,1 @@
+"""Test helpers: deterministic fakes and builders shared by the unit tests."""
