@@ -48,7 +48,11 @@ def _stem(word: str) -> str:
     # Crude suffix folding so "resetting"/"resets"/"reset" meet; good enough for overlap scoring.
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            break
+    # "resett(ing)" → "reset"; applied to every word, so "install"/"installed" still meet.
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
     return word
 
 
@@ -84,17 +88,22 @@ class _Unit:
 
 def _units(text: str) -> list[_Unit]:
     units: list[_Unit] = []
-    block, in_list = -1, False
+    block, in_list, numbered = -1, False, False
     for line in text.splitlines():
         stripped = line.strip()
-        if not stripped or _HEADING_RE.match(stripped):
+        if not stripped:
+            continue  # blank lines separate items of a loose list without ending it
+        if _HEADING_RE.match(stripped):
+            in_list = False
             continue
         item = _LIST_ITEM_RE.match(stripped)
         if item:
-            if not in_list:
+            is_numbered = bool(_NUMBERED_RE.match(stripped))
+            # A new list starts after prose or a heading, or where numbering turns into bullets.
+            if not in_list or is_numbered != numbered:
                 block += 1
-                in_list = True
-            units.append(_Unit(item.group(1).strip(), len(units), block, bool(_NUMBERED_RE.match(stripped))))
+                in_list, numbered = True, is_numbered
+            units.append(_Unit(item.group(1).strip(), len(units), block, is_numbered))
             continue
         in_list = False
         for sentence in _SENTENCE_RE.split(stripped):
