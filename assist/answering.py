@@ -169,10 +169,12 @@ class CitationFilter:
         open_at = buf.rfind("[")
         if open_at != -1 and "]" not in buf[open_at:] and _MAYBE_CITATION_RE.match(buf, open_at):
             cut = open_at
-        while cut > 0 and buf[cut - 1] in " \t":
-            cut -= 1
-        self._pending = buf[cut:]
-        return self._clean(buf[:cut])
+        out = self._clean(buf[:cut])
+        # Hold back trailing spaces (also those left by a removed marker) until we know whether
+        # punctuation follows: "word [9]." must stream as "word.".
+        kept = out.rstrip(" \t")
+        self._pending = out[len(kept) :] + buf[cut:]
+        return kept
 
     def flush(self) -> str:
         out, self._pending = self._pending, ""
