@@ -95,9 +95,9 @@ _GREETING_LINE_RE = re.compile(
 )
 # "Best regards,", "Thanks!", "Kind regards, Sam"; not "Thanks for your patience."
 _SIGN_OFF_LINE_RE = re.compile(
-    r"^\s*(?:best(?:\s+(?:regards|wishes))?|kind\s+regards|warm\s+regards|regards|sincerely|"
+    r"^\s*(?i:best(?:\s+(?:regards|wishes))?|kind\s+regards|warm\s+regards|regards|sincerely|"
     r"yours\s+(?:sincerely|truly)|thanks|thank\s+you|many\s+thanks|cheers)\s*[,.!]?\s*"
-    r"(?:[A-Z][\w .'-]{0,30})?$",
+    r"(?:[A-Z][\w .'-]{0,30})?$",  # an optional name, capitalised: not "Thanks for your patience."
 )
 _TAG_RE = re.compile(
     r"</?\s*(?:ticket|passages?|question|system|instructions|task)\b[^<>]{0,80}>|<\|[^<>|]*\|>", re.IGNORECASE
