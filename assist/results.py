@@ -62,6 +62,8 @@ class Query:
     """Content words for the lexical side."""
     phrases: tuple[str, ...] = ()
     """Verbatim strings (pasted error messages, codes) matched as phrases on the lexical side."""
+    focus: tuple[str, ...] = ()
+    """Terms of the headline (the ticket's subject): what the customer is asking about."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,6 +201,8 @@ class Indexer:
             if tree is not None:
                 tree.close()
         if not dry_run:
+            if report.added or report.updated or report.removed or report.recovered:
+                self.store.bump_generation()
             for source, kind, _reader, _refs, _removed in plans:
                 self.store.upsert_source(source.source_id, kind, str(source.path))
             self.store.set_meta("run_state", "clean" if not report.errors else "clean-with-errors")

@@ -16,6 +16,7 @@ pays for it.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1"
 COLLECTION = "kb_chunks"
+EXACT_SEARCH_MAX = 250_000
+"""Above this many chunks, vector search uses Chroma's HNSW index instead of an exact scan."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,6 +131,8 @@ class IndexStore:
         self.sql.commit()
         self._collection = None
         self._client = None
+        self._chunk_count: int | None = None
+        self._exact_index: _ExactIndex | None = None
 
     def close(self) -> None:
         self.sql.close()
@@ -322,8 +327,15 @@ class IndexStore:
 
     def collection(self):
         if self._collection is None:
+            # We always pass our own embeddings: no embedding function, so Chroma never tries to
+            # fetch its default ONNX model. A wide HNSW search keeps its recall high (see
+            # `vector_search` for why queries on ordinary KB sizes don't use HNSW at all).
             self._collection = self._chroma_client().get_or_create_collection(
-                COLLECTION, metadata={"hnsw:space": "cosine"}
+                COLLECTION,
+                configuration={
+                    "hnsw": {"space": "cosine", "ef_search": 256, "ef_construction": 256, "max_neighbors": 32}
+                },
+                embedding_function=None,
             )
         return self._collection
 
@@ -361,7 +373,16 @@ class IndexStore:
     def vector_search(
         self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
-        """Nearest chunks as (chunk id, cosine similarity)."""
+        """Nearest chunks as (chunk id, cosine similarity), best first.
+
+        Up to `EXACT_SEARCH_MAX` chunks the search is exact, over a matrix loaded once from
+        Chroma: Chroma's persisted HNSW graph gave different (sometimes unrelated) neighbours
+        from one process start to the next on the same data (chroma-core/chroma#2675, #3638),
+        and an exact scan of 100k × 384 floats takes a few milliseconds anyway. Larger indexes
+        fall back to Chroma's HNSW query.
+        """
+        if where is None and self.chunk_count() <= EXACT_SEARCH_MAX:
+            return self._exact().search(embedding, k)
         coll = self.collection()
         res = coll.query(
             query_embeddings=[list(embedding)], n_results=k, where=where or None, include=["distances"]
@@ -369,6 +390,17 @@ class IndexStore:
         ids = res["ids"][0]
         dists = res["distances"][0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
+
+    def _exact(self) -> _ExactIndex:
+        generation = self.get_meta("generation") or "0"
+        if self._exact_index is None or self._exact_index.generation != generation:
+            self._exact_index = _ExactIndex.load(self.collection(), generation)
+        return self._exact_index
+
+    def bump_generation(self) -> None:
+        """Tell readers (maybe in another process) that vectors changed."""
+        self.set_meta("generation", str(time.time_ns()))
+        self._chunk_count = None
 
     def lexical_search(self, fts_query: str, k: int) -> list[tuple[str, float]]:
         """BM25 over title (weight 3), heading (2) and body (1); higher score is better."""
@@ -397,6 +429,42 @@ class IndexStore:
                 out[cid] = StoredChunk(cid, uid, text, json.loads(meta))
         return out
 
+    def get_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self.collection().get(ids=list(ids), include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"], strict=True))
+
+    def titles(self) -> set[str]:
+        """Lower-cased titles of every indexed document."""
+        return {r[0].strip().lower() for r in self.sql.execute("SELECT title FROM docs WHERE state='ok'")}
+
+    def chunk_count(self) -> int:
+        if self._chunk_count is None:
+            self._chunk_count = self.sql.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return self._chunk_count
+
+    def term_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """In how many chunks each term occurs (stemmed like the index), for IDF weights."""
+        out: dict[str, int] = {}
+        for term in terms:
+            safe = re.sub(r"[^\w]+", " ", term).strip()
+            if not safe:
+                continue
+            try:
+                row = self.sql.execute(
+                    "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{safe}"',)
+                ).fetchone()
+            except sqlite3.OperationalError:
+                continue
+            out[term] = int(row[0])
+        return out
+
+    def doc_text(self, uid: str) -> list[str]:
+        return [
+            r[0] for r in self.sql.execute("SELECT text FROM chunks WHERE doc_uid=? ORDER BY ordinal", (uid,))
+        ]
+
     def doc_chunks(self, uid: str) -> list[StoredChunk]:
         return [
             StoredChunk(cid, uid, text, json.loads(meta))
@@ -404,6 +472,49 @@ class IndexStore:
                 "SELECT id, text, meta FROM chunks WHERE doc_uid=? ORDER BY ordinal", (uid,)
             )
         ]
+
+
+class _ExactIndex:
+    """All chunk vectors in one normalised float32 matrix, for exact cosine search."""
+
+    def __init__(self, ids: list[str], matrix: np.ndarray, generation: str) -> None:
+        self.ids = ids
+        self.matrix = matrix
+        self.generation = generation
+
+    @classmethod
+    def load(cls, collection: Any, generation: str) -> _ExactIndex:
+        import numpy as np
+
+        ids: list[str] = []
+        parts: list[np.ndarray] = []
+        offset, page = 0, 20000
+        while True:
+            got = collection.get(include=["embeddings"], limit=page, offset=offset)
+            if len(got["ids"]):
+                ids.extend(got["ids"])
+                parts.append(np.asarray(got["embeddings"], dtype=np.float32))
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        matrix = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+        if len(matrix):
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix = matrix / np.maximum(norms, 1e-12)
+        return cls(ids, matrix, generation)
+
+    def search(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
+        import numpy as np
+
+        if not self.ids:
+            return []
+        q = np.asarray(embedding, dtype=np.float32)
+        q = q / max(float(np.linalg.norm(q)), 1e-12)
+        sims = self.matrix @ q
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(self.ids[i], float(sims[i])) for i in top]
 
 
 def _chroma_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,147 @@
+"""The engine the sidebar and the CLI drive: ticket → query → retrieve → answer/draft.
+
+Everything heavy is created lazily and kept: the embedder and index on the first search, the LLM
+on the first answer. All methods block; callers off the GUI thread run them in workers, and pass
+a `threading.Event` to cancel generation (a new ticket cancels the one in flight).
+
+    engine = Engine(settings)
+    result = engine.search_ticket(ticket)
+    for event in engine.answer(ticket, result, cancel):
+        ...
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from assist.answering import Answer, Answerer, AnswerEvent, extractive_answer
+from assist.config import Settings
+from assist.drafting import Draft, Drafter, DraftEvent
+from assist.feedback import FeedbackEntry, FeedbackStore
+from assist.query import build_query, query_from_ticket
+from assist.results import SearchResult
+from assist.retrieval import RetrievalSettings, Retriever, SearchFilters
+from assist.tickets import Ticket
+from common.errors import ModelError
+from common.paths import data_dir, default_index_dir
+
+
+class Engine:
+    """One per app. Thread-safe: searches may run concurrently with a generation."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        db: Path | None = None,
+        use_llm: bool = True,
+        retrieval: RetrievalSettings | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.db = Path(db) if db else default_index_dir()
+        self.use_llm = use_llm
+        self._retrieval_settings = retrieval
+        self._lock = threading.Lock()
+        self._retriever: Retriever | None = None
+        self._llm = None
+        self._llm_error: ModelError | None = None
+        self._feedback: FeedbackStore | None = None
+
+    # -- lazy parts -------------------------------------------------------------------------------
+
+    @property
+    def retriever(self) -> Retriever:
+        """Opens the index (raises IndexMissingError with instructions if there is none)."""
+        with self._lock:
+            if self._retriever is None:
+                from indexer.store import IndexStore
+                from models.embedder import SentenceTransformerEmbedder
+                from models.locate import resolve_embedder
+
+                store = IndexStore(self.db, create=False)
+                name = store.get_meta("embedder")
+                spec = resolve_embedder(None if name == "all-MiniLM-L6-v2" else name)
+                # One short query per search: a single thread is fastest, and with more, OpenMP's
+                # spinning threads fight the LLM generating on the same cores (500 ms vs 15 ms).
+                embedder = SentenceTransformerEmbedder(spec, threads=1)
+                self._retriever = Retriever(store, embedder, self._retrieval_settings)
+            return self._retriever
+
+    def llm(self):
+        """The local LLM, or None when disabled or it cannot be loaded (answers become extractive)."""
+        if not self.use_llm:
+            return None
+        with self._lock:
+            if self._llm is None and self._llm_error is None:
+                from assist.answering import llm_from_settings
+
+                try:
+                    llm = llm_from_settings(self.settings.llm)
+                    llm.load()
+                    self._llm = llm
+                except ModelError as exc:
+                    self._llm_error = exc
+            return self._llm
+
+    @property
+    def llm_error(self) -> ModelError | None:
+        return self._llm_error
+
+    def warm_up(self) -> None:
+        """Load the embedder, the index and the LLM now (call from a worker at startup)."""
+        retriever = self.retriever
+        retriever.embedder.encode(["warm up"])
+        retriever.store.vector_search(retriever.embedder.encode(["warm up"])[0].tolist(), 1)
+        self.llm()
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        with self._lock:
+            if self._feedback is None:
+                self._feedback = FeedbackStore(data_dir() / "feedback.sqlite")
+            return self._feedback
+
+    # -- the flow ---------------------------------------------------------------------------------
+
+    def search_ticket(self, ticket: Ticket, k: int = 8, filters: SearchFilters | None = None) -> SearchResult:
+        return self.retriever.search(query_from_ticket(ticket), k=k, filters=filters)
+
+    def search_text(
+        self, text: str, k: int = 8, filters: SearchFilters | None = None, subject: str = ""
+    ) -> SearchResult:
+        return self.retriever.search(build_query(subject, text), k=k, filters=filters)
+
+    def extractive(self, result: SearchResult) -> Answer:
+        """Instant answer quoted from the best passage (shown before the LLM's)."""
+        return extractive_answer(result)
+
+    def answer(
+        self, ticket_or_question: Ticket | str, result: SearchResult, cancel: threading.Event | None = None
+    ) -> Iterator[AnswerEvent]:
+        return Answerer(self.llm(), self.settings).answer(ticket_or_question, result, cancel)
+
+    def draft(
+        self,
+        ticket: Ticket,
+        result: SearchResult,
+        tone: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[DraftEvent]:
+        return Drafter(self.llm(), self.settings).draft(ticket, result, tone, cancel)
+
+    def record_feedback(self, entry: FeedbackEntry) -> None:
+        self.feedback.record(entry)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._retriever is not None:
+                self._retriever.store.close()
+                self._retriever = None
+            if self._feedback is not None:
+                self._feedback.close()
+                self._feedback = None
+
+
+__all__ = ["Answer", "Draft", "Engine"]
