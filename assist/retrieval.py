@@ -131,7 +131,7 @@ class Retriever:
         missing = sorted({cid for cid in (*lead_ids, *(cid for cid, _ in lexical)) if cid not in sims})
         for cid, vec in self.store.get_vectors(missing).items():
             sims[cid] = float(np.dot(qv, np.asarray(vec, dtype=np.float32)))
-        hits, top_uid, top_sim = self._fuse(query, sims, lexical, chunks, lead_ids, k)
+        hits, _top_uid, top_sim = self._fuse(query, sims, lexical, chunks, lead_ids, k)
         confidence = self._confidence(query, hits, top_sim) if hits else 0.0
         timings["fuse"] = time.perf_counter() - t0
         return SearchResult(
