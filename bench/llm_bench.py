@@ -1,0 +1,227 @@
+"""LLM benchmark: first-answer-token latency and generation speed against raw llama-cpp-python.
+
+    .venv/bin/python bench/llm_bench.py [--runs 5] [--max-tokens 128] [--model x.gguf] [--json out.json]
+
+The prompt is realistic: a demo helpdesk ticket plus five knowledge-base passages, built and
+budgeted by `Answerer.prompt()` exactly as the product does. Each run is cold (the KV cache is
+reset, so the whole prompt is evaluated) and all variants generate greedily with identical
+sampling settings, so they produce the same tokens:
+
+- `raw`: `Llama.create_completion(tokens, stream=True)` on the same loaded model — the baseline;
+- `stream_chat`: `LocalLLM.stream_chat()` (template, lock, cancel checks);
+- `answer`: `Answerer.answer()` end to end (prompt building and budgeting, citation filter).
+
+Goals: first answer token < 1.5 s (p50, `answer`), tokens/s >= 0.95 x raw (p50 of per-run ratios).
+Figures on a shared machine vary with its load; the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+from assist.answering import Answerer, Token  # noqa: E402
+from assist.config import LLMSettings, Settings  # noqa: E402
+from assist.helpdesk.demo import map_ticket  # noqa: E402
+from assist.results import DocHit, Passage, Query, SearchResult  # noqa: E402
+from assist.tickets import Ticket  # noqa: E402
+from models.llm import LocalLLM  # noqa: E402
+
+FIRST_TOKEN_GOAL_S = 1.5
+SPEED_RATIO_GOAL = 0.95
+# LocalLLM's sampling settings, greedy: every variant generates the same tokens.
+SAMPLING: dict[str, Any] = {
+    "temperature": 0.0, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1,
+}
+
+
+def demo_ticket() -> Ticket:
+    line = (REPO / "demo" / "tickets.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    return map_ticket(json.loads(line))
+
+
+def demo_result(query: str, n: int = 5, chars: int = 1000) -> SearchResult:
+    """Five passages of about a chunk each (the chunker's 256-word-piece limit is ~1000 chars)."""
+    files = sorted(p for p in (REPO / "demo" / "kb" / "docs").rglob("*") if p.suffix in {".md", ".txt"})
+    chunks: list[tuple[Path, str]] = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        pieces = [text[i : i + chars] for i in range(0, len(text), chars)]
+        chunks += [(path, piece) for piece in pieces if piece.strip()]
+    hits = []
+    for rank, (path, text) in enumerate(chunks[:n], start=1):
+        rel = str(path.relative_to(REPO / "demo" / "kb" / "docs"))
+        hits.append(
+            DocHit(
+                rank=rank, score=1.0 - rank / 10, doc_id=rel, doc_uid=f"docs:{rel}",
+                title=path.stem.replace("-", " "), source="docs", source_root="demo/kb/docs", path=rel,
+                url=None, hierarchy="", updated=None,
+                passages=(Passage(chunk_id=f"{rel}#{rank}", text=text, heading="", score=0.8),),
+            )
+        )
+    return SearchResult(query=Query(text=query), hits=tuple(hits), confidence=0.9, abstained=False)
+
+
+class _Clock:
+    """Times one stream: first piece, last piece, and the text."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+        self.last = self.start
+        self.parts: list[str] = []
+
+    def piece(self, text: str) -> None:
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = now
+        self.last = now
+        self.parts.append(text)
+
+    def result(self, llm: LocalLLM) -> dict[str, float]:
+        text = "".join(self.parts)
+        tokens = llm.count_tokens(text)
+        first = (self.first or self.last) - self.start
+        decode = self.last - (self.first or self.last)
+        return {
+            "first_token_s": first,
+            "tokens": tokens,
+            "total_s": self.last - self.start,
+            "tokens_per_s": (tokens - 1) / decode if tokens > 1 and decode > 0 else 0.0,
+            "text": text,
+        }
+
+
+def run_raw(llm: LocalLLM, messages, max_tokens: int) -> dict[str, float]:
+    model = llm._full_model()
+    formatted = llm._format(messages)
+    clock = _Clock()
+    # The same tokens and stop strings LocalLLM uses; nothing else between us and llama.cpp.
+    tokens = model.tokenize(formatted.prompt.encode(), add_bos=not formatted.added_special, special=True)
+    stop = [formatted.stop] if isinstance(formatted.stop, str) else list(formatted.stop or [])
+    for chunk in model.create_completion(tokens, max_tokens=max_tokens, stop=stop, stream=True, **SAMPLING):
+        if chunk["choices"][0]["text"]:
+            clock.piece(chunk["choices"][0]["text"])
+    return clock.result(llm)
+
+
+def run_stream_chat(llm: LocalLLM, messages, max_tokens: int) -> dict[str, float]:
+    clock = _Clock()
+    for piece in llm.stream_chat(messages, max_tokens=max_tokens, temperature=0.0):
+        clock.piece(piece)
+    return clock.result(llm)
+
+
+def run_answer(answerer: Answerer, ticket: Ticket, result: SearchResult) -> dict[str, float]:
+    clock = _Clock()
+    for event in answerer.answer(ticket, result):
+        if isinstance(event, Token):
+            clock.piece(event.text)
+    return clock.result(answerer.llm)  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--model", default=None, help="GGUF file (default: models.locate.resolve_llm())")
+    parser.add_argument("--threads", type=int, default=0, help="0 = physical cores")
+    parser.add_argument("--json", type=Path, default=None, help="also write the JSON here")
+    args = parser.parse_args(argv)
+
+    settings = Settings(llm=LLMSettings(max_answer_tokens=args.max_tokens, temperature=0.0))
+    llm = LocalLLM(args.model, n_ctx=settings.llm.n_ctx, threads=args.threads or None, temperature=0.0)
+    t0 = time.perf_counter()
+    llm.load()
+    load_s = time.perf_counter() - t0
+    ticket = demo_ticket()
+    result = demo_result(ticket.subject)
+    answerer = Answerer(llm, settings)
+    prompt = answerer.prompt(ticket, result)
+
+    runners = {
+        "raw": lambda: run_raw(llm, prompt.messages, prompt.max_tokens),
+        "stream_chat": lambda: run_stream_chat(llm, prompt.messages, prompt.max_tokens),
+        "answer": lambda: run_answer(answerer, ticket, result),
+    }
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in runners}
+    run_answer(answerer, ticket, result)  # warm-up: page in weights, compile the template
+    for i in range(args.runs):
+        names = list(runners)
+        for name in names[i % 3 :] + names[: i % 3]:  # rotate the order so drift hits all alike
+            llm._full_model().reset()  # cold: no KV-cache reuse of the previous run's prompt
+            runs[name].append(runners[name]())
+
+    texts = {name: {r["text"] for r in rs} for name, rs in runs.items()}
+    same_output = texts["raw"] == texts["stream_chat"]
+
+    def p50(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
+
+    ratios = {
+        name: statistics.median(
+            r["tokens_per_s"] / raw["tokens_per_s"] for r, raw in zip(runs[name], runs["raw"], strict=True)
+            if raw["tokens_per_s"] > 0
+        )
+        for name in ("stream_chat", "answer")
+    }
+    report = {
+        "model": llm.path.name,
+        "threads": llm.threads,
+        "n_ctx": llm.n_ctx,
+        "load_s": round(load_s, 3),
+        "prompt_tokens": prompt.prompt_tokens,
+        "passages": len(prompt.passages),
+        "max_tokens": prompt.max_tokens,
+        "runs": args.runs,
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "cpu_count": os.cpu_count(),
+        "p50": {
+            name: {
+                "first_token_s": round(p50(name, "first_token_s"), 3),
+                "tokens_per_s": round(p50(name, "tokens_per_s"), 1),
+                "tokens": int(p50(name, "tokens")),
+            }
+            for name in runners
+        },
+        "speed_ratio_vs_raw": {name: round(value, 3) for name, value in ratios.items()},
+        "same_tokens_as_raw": same_output,
+        "goals": {
+            "first_token_s": FIRST_TOKEN_GOAL_S,
+            "first_token_met": p50("answer", "first_token_s") < FIRST_TOKEN_GOAL_S,
+            "speed_ratio": SPEED_RATIO_GOAL,
+            "speed_ratio_met": min(ratios.values()) >= SPEED_RATIO_GOAL,
+        },
+    }
+
+    print(f"{report['model']}  threads={llm.threads}  prompt={prompt.prompt_tokens} tokens "
+          f"({len(prompt.passages)} passages)  load={load_s:.2f}s  runs={args.runs}  "
+          f"loadavg={report['load_average']}")
+    print(f"{'variant':<12} {'first token p50':>16} {'tokens/s p50':>13} {'vs raw':>7} {'tokens':>7}")
+    for name in runners:
+        row = report["p50"][name]
+        ratio = f"{ratios[name]:.3f}" if name in ratios else "1"
+        first, speed = row["first_token_s"], row["tokens_per_s"]
+        print(f"{name:<12} {first:>15.3f}s {speed:>13.1f} {ratio:>7} {row['tokens']:>7}")
+    goals = report["goals"]
+    print(f"goal first token < {FIRST_TOKEN_GOAL_S}s: {'met' if goals['first_token_met'] else 'NOT met'};  "
+          f"goal speed >= {SPEED_RATIO_GOAL} x raw: {'met' if goals['speed_ratio_met'] else 'NOT met'};  "
+          f"identical output to raw: {same_output}")
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
