@@ -1,6 +1,9 @@
 """`assist`: the command line. Each command group registers itself with a small `_add_*` function;
 heavy imports (models, Chroma, httpx) happen inside the handlers, so `assist --help` is instant.
 
+    assist search "text" [--db DIR] [--k 10] [--json] | --queries FILE.jsonl
+    assist ask "question" | --ticket FILE [--db DIR] [--json]
+    assist eval TICKETS.jsonl --db DIR
     assist ticket show 123 [--provider rt] [--json]
     assist ticket mine [--limit 20] [--json]
     assist watcher install [--extension-id ID]
@@ -134,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assist", description="Agent Assist command line")
     parser.add_argument("--config", type=_path, default=None, help="config.toml (default: user config dir)")
     sub = parser.add_subparsers(dest="command", required=True)
+    from assist.cli_kb import add_kb_commands
+
+    add_kb_commands(sub, _path)
     _add_ticket_commands(sub)
     _add_watcher_commands(sub)
     return parser
@@ -154,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `assist search … | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
