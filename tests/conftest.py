@@ -42,3 +42,25 @@ def embedder():
     emb = SentenceTransformerEmbedder()
     emb.warm_up()
     return emb
+
+
+DEMO_KB = REPO / "demo" / "kb"
+
+
+def demo_sources() -> list[Path]:
+    return [
+        DEMO_KB / "confluence" / "LUMEN-html-export.zip",
+        DEMO_KB / "notion" / "Lumen-Notion-export.zip",
+        DEMO_KB / "docs",
+    ]
+
+
+@pytest.fixture(scope="session")
+def demo_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """The demo KB indexed once per session with the real embedder into real Chroma."""
+    from indexer.pipeline import SourceSpec, index
+
+    db = tmp_path_factory.mktemp("demo-index") / "db"
+    report = index([SourceSpec(p) for p in demo_sources()], db, embedder)
+    assert not report.errors and report.documents > 30
+    return db
