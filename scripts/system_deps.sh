@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Debian packages the tests and screenshots need (Qt's xcb/EGL libs, Xvfb). Root only; skipped
-# quietly when already present or when not root (a developer machine with its own desktop).
+# Debian packages the tests need: Qt's xcb/EGL libs and Xvfb (real-window screenshots), perl for
+# Request Tracker (whose own packages the RT tests download and unpack, never install). Root only;
+# skipped quietly when present or when not root (a developer machine with its own desktop).
 set -uo pipefail
 need=()
-for pkg in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 xvfb xauth; do
+for pkg in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 xvfb xauth perl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
-[ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-  echo "note: missing Debian packages ${need[*]} (install them as root for the Qt tests)" >&2
+  [ ${#need[@]} -eq 0 ] || echo "note: missing Debian packages ${need[*]} (install them as root for the Qt tests)" >&2
   exit 0
 fi
-echo "==> apt-get install ${need[*]}"
-apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The RT tests run `apt-get download`, which needs current package lists even when nothing is missing.
+if [ ${#need[@]} -gt 0 ] || [ "${CI:-}" = "true" ] || [ ! -d /var/lib/apt/lists/partial ]; then
+  apt-get update -qq >/dev/null 2>&1 || echo "warning: apt-get update failed" >&2
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "==> apt-get install ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+exit 0
