@@ -90,9 +90,17 @@ def bench_synthetic(n: int) -> dict:
     from indexer.store import ChunkRow, IndexStore
 
     rng = np.random.default_rng(7)
-    words = [
-        f"w{i}" for i in range(20000)
-    ] + "hub bulb router firmware reset pair offline error refund".split()
+    words = [f"w{i}" for i in range(20000)] + [
+        "hub",
+        "bulb",
+        "router",
+        "firmware",
+        "reset",
+        "pair",
+        "offline",
+        "error",
+        "refund",
+    ]
     dim = 384
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(Path(tmp) / "db")

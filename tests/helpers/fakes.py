@@ -163,3 +163,42 @@ def ticket(
         id="1001", subject=subject, status="open", provider="demo", requester_name=requester,
         messages=tuple(messages),
     )
+
+
+# -- helpdesk stand-ins for the sidebar's banner states -------------------------------------------
+
+
+class FailingProvider:
+    """A helpdesk provider whose every call raises `error` (AuthError, RateLimitedError, …).
+
+    Stands in for a helpdesk that refuses the token, rate-limits or is down; `calls` records the
+    method names so tests can check the tracker stopped retrying (e.g. after a 401).
+    """
+
+    name = "demo"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls: list[str] = []
+
+    def _fail(self, method: str):
+        self.calls.append(method)
+        raise self.error
+
+    def get_ticket(self, ticket_id: str) -> Ticket:
+        return self._fail("get_ticket")
+
+    def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
+        return self._fail("my_open_tickets")
+
+    def add_internal_note(self, ticket_id: str, body: str) -> Message:
+        return self._fail("add_internal_note")
+
+    def ticket_url(self, ticket_id: str) -> str:
+        return f"demo://tickets/{ticket_id}"
+
+    def recently_viewed(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        pass
