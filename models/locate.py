@@ -35,6 +35,11 @@ class EmbedderSpec:
 
 
 def _package_dir(package: str) -> Path | None:
+    from common.paths import bundle_dir
+
+    bundled = bundle_dir() / package
+    if getattr(__import__("sys"), "_MEIPASS", None) and bundled.is_dir():
+        return bundled  # PyInstaller build: data copied beside the code (see build.spec)
     try:
         spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
