@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def _package_dir(package: str) -> Path | None:
     from common.paths import bundle_dir
 
     bundled = bundle_dir() / package
-    if getattr(__import__("sys"), "_MEIPASS", None) and bundled.is_dir():
+    if getattr(sys, "_MEIPASS", None) and bundled.is_dir():
         return bundled  # PyInstaller build: data copied beside the code (see build.spec)
     try:
         spec = importlib.util.find_spec(package)
