@@ -1,0 +1,382 @@
+"""`assist-sidebar`: the Qt sidebar an agent keeps open all day.
+
+    assist-sidebar                      # your helpdesk and index (first run: a setup dialog)
+    assist-sidebar --demo               # demo helpdesk + demo KB (the index is built on first start)
+    assist-sidebar --demo --ticket 1001 --screenshot docs/sidebar-light.png --light
+    assist-sidebar --db ~/kb-index --dark
+
+`--screenshot PATH` opens the window on `--ticket`, waits until its cards, answer and draft are
+complete, saves a PNG of the window and exits (0 when complete, 1 on timeout with a partial
+picture). It works offscreen (`QT_QPA_PLATFORM=offscreen`) and under Xvfb.
+
+Everything is built here and passed down (no globals): settings, preferences, the engine, the
+helpdesk provider, the worker pool, the controller, the window, the tray and the watchers. The
+window is shown first; the engine is imported and built right after, and loads its models in
+workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from assist import Settings
+    from ui.sidebar.controller import SidebarController
+    from ui.sidebar.window import SidebarWindow
+    from ui.workers import WorkerPool
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_SIZE = (400, 900)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="assist-sidebar", description="Agent Assist: knowledge cards, answers and reply drafts."
+    )
+    parser.add_argument("--demo", action="store_true", help="use the demo helpdesk and the demo KB")
+    parser.add_argument("--db", type=Path, help="index folder (default: the configured one)")
+    parser.add_argument("--ticket", help="open this ticket (id or URL)")
+    parser.add_argument("--screenshot", type=Path, metavar="PATH",
+                        help="save a PNG of the window once the ticket is complete, then exit")
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="--screenshot gives up after this many seconds (default 300)")
+    parser.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
+                        help="window size for --screenshot, WxH (default %(default)s)")
+    theme = parser.add_mutually_exclusive_group()
+    theme.add_argument("--dark", action="store_true", help="dark theme (default: follow the system)")
+    theme.add_argument("--light", action="store_true", help="light theme")
+    # For bench/ui_bench.py: print when the window is on screen, then exit.
+    parser.add_argument("--quit-after-shown", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+class Sidebar:
+    """The object graph of one running sidebar (built by `main`, torn down on quit)."""
+
+    def __init__(
+        self,
+        app: QApplication,
+        window: SidebarWindow,
+        prefs: QSettings,
+        settings: Settings,
+        args: argparse.Namespace,
+        config_error: str = "",
+    ) -> None:
+        from assist import Engine
+        from ui.sidebar.controller import SidebarController
+        from ui.workers import WorkerPool
+
+        self.app = app
+        self.window = window
+        self.prefs = prefs
+        self.args = args
+        self.settings = settings
+        self.pool: WorkerPool = WorkerPool(parent=app)
+        self.relay: Any = None
+        self.clipboard: Any = None
+        self.tray: Any = None
+        self._dialog: Any = None
+
+        db, builder = self._index_choice(args)
+        self.engine = Engine(settings, db=db)
+        provider, provider_error = self._make_provider(settings)
+        self.controller: SidebarController = SidebarController(
+            self.engine,
+            provider,
+            self.pool,
+            site=self._site(settings),
+            index_builder=builder,
+            tone=settings.answer.tone,
+            parent=app,
+        )
+        window.connect_controller(self.controller)
+        window.settings_requested.connect(self.on_settings_requested)
+        window.theme_requested.connect(self.on_theme_requested)
+        window.quit_requested.connect(app.quit)
+        if config_error:
+            self.controller.banner_shown.emit("config", "error", config_error, "settings")
+        if provider_error:
+            self.controller.banner_shown.emit("helpdesk", "error", provider_error, "settings")
+        if not args.screenshot:
+            self._start_watchers()
+            self._start_tray()
+        app.aboutToQuit.connect(self.shutdown)
+
+    # -- construction -----------------------------------------------------------------------------
+
+    def _index_choice(self, args: argparse.Namespace) -> tuple[Path, Any]:
+        """The index folder, and the demo-index builder when the demo index must be (re)built."""
+        from common.paths import default_index_dir
+        from ui import demo_index
+
+        if args.db:
+            return Path(args.db).expanduser(), None
+        if args.demo:
+            db = demo_index.demo_index_dir()
+            if demo_index.is_stale(db):
+                return db, lambda progress: demo_index.build(db, progress=progress)
+            return db, None
+        saved = self.prefs.value("index/dir", "")
+        return (Path(str(saved)).expanduser() if saved else default_index_dir()), None
+
+    @staticmethod
+    def _make_provider(settings: Settings) -> tuple[Any, str]:
+        from assist.helpdesk import make_provider
+        from common.errors import AssistError
+
+        try:
+            return make_provider(settings.helpdesk), ""
+        except AssistError as exc:
+            return None, f"The helpdesk is not set up: {exc}"
+
+    @staticmethod
+    def _site(settings: Settings) -> Any:
+        from assist.watcher.active import site_for
+
+        return site_for(settings.helpdesk.kind, settings.helpdesk.url)
+
+    def _start_watchers(self) -> None:
+        """Follow the browser extension and the clipboard (best effort: the picker always works)."""
+        from assist.watcher.active import site_for, sites_for
+        from assist.watcher.relay import Relay
+        from common.errors import AssistError
+        from ui.clipboard_watch import ClipboardWatcher
+
+        hd = self.settings.helpdesk
+        if self.controller.tracker is not None:
+            hash_site = site_for(hd.kind, hd.url) if hd.clipboard_hash_ids else None
+            self.clipboard = ClipboardWatcher(
+                self.controller.tracker, sites_for(hd.kind, hd.url), hash_site, parent=self.app
+            )
+        try:
+            self.relay = Relay(on_ticket=self.controller.offer_extension)
+            self.relay.start()
+        except (AssistError, OSError) as exc:
+            self.relay = None
+            self.controller.banner_shown.emit(
+                "relay", "info", f"Not following the browser extension: {exc}", ""
+            )
+
+    def _start_tray(self) -> None:
+        from ui.tray import Tray
+
+        if Tray.available():
+            self.tray = Tray(self.window, parent=self.app)
+            self.tray.quit_requested.connect(self.app.quit)
+            self.tray.show()
+
+    # -- runtime ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.controller.start()
+        if self.args.ticket and not self.controller.pin(self.args.ticket):
+            self.window.status.setText(f"Not a ticket: {self.args.ticket}")
+
+    def on_theme_requested(self, mode: str) -> None:
+        from ui.theme import apply_theme
+
+        apply_theme(self.app, mode)
+        self.prefs.setValue("theme", mode)
+
+    def on_settings_requested(self) -> None:
+        from common.paths import config_dir
+        from ui.settings_dialog import SettingsDialog
+
+        self._dialog = SettingsDialog(
+            self.settings,
+            self.pool,
+            index_dir=self.engine.db,
+            config_path=config_dir() / "config.toml",
+            parent=self.window,
+        )
+        self._dialog.saved.connect(self.on_settings_saved)
+        self._dialog.open()
+
+    def on_settings_saved(self, settings: Settings, index_dir: str) -> None:
+        from assist import Engine
+
+        old = self.settings
+        self.settings = settings
+        if index_dir:
+            self.prefs.setValue("index/dir", index_dir)
+        if (index_dir and Path(index_dir) != self.engine.db) or settings.llm != old.llm:
+            self.engine = Engine(settings, db=Path(index_dir) if index_dir else self.engine.db)
+            self.controller.engine = self.engine
+            self.controller.start()
+        if settings.helpdesk != old.helpdesk:
+            provider, error = self._make_provider(settings)
+            self.controller._site = self._site(settings)
+            self.controller.set_provider(provider)
+            if error:
+                self.controller.banner_shown.emit("helpdesk", "error", error, "settings")
+            if self.clipboard is not None:
+                self.clipboard.stop()
+                self.clipboard = None
+            if self.relay is not None:
+                self.relay.stop()
+                self.relay = None
+            self._start_watchers()
+        self.controller.refresh()
+
+    def shutdown(self) -> None:
+        self.app.aboutToQuit.disconnect(self.shutdown)
+        self.window.save_prefs()
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
+        if self.clipboard is not None:
+            self.clipboard.stop()
+            self.clipboard = None
+        self.controller.shutdown()
+        self.engine.close()
+
+
+class Screenshot:
+    """`--screenshot`: grab the window once the ticket's cards, answer and draft are complete."""
+
+    def __init__(self, sidebar: Sidebar, path: Path, ticket_id: str | None, timeout: float) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.sidebar = sidebar
+        self.path = path
+        self.ticket_id = (ticket_id or "").lstrip("#")
+        self.exit_code = 1
+        sidebar.controller.ticket_complete.connect(self.on_ticket_complete)
+        self._timeout = QTimer(sidebar.app)
+        self._timeout.setSingleShot(True)
+        self._timeout.timeout.connect(self.on_timeout)
+        self._timeout.start(int(timeout * 1000))
+
+    def on_ticket_complete(self, ticket_id: str) -> None:
+        from PySide6.QtCore import QTimer
+
+        if self.ticket_id and ticket_id != self.ticket_id:
+            return
+        self._timeout.stop()
+        self.exit_code = 0
+        # One more turn of the event loop so the final answer and draft are laid out and painted.
+        QTimer.singleShot(300, self.grab)
+
+    def on_timeout(self) -> None:
+        print("assist-sidebar: --screenshot timed out; saving what is shown", file=sys.stderr)
+        self.grab()
+
+    def grab(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.sidebar.window.grab().save(str(self.path), "PNG")
+        if not ok:
+            print(f"assist-sidebar: could not write {self.path}", file=sys.stderr)
+            self.exit_code = 1
+        self.sidebar.app.exit(self.exit_code)
+
+
+def _first_run(app: QApplication, prefs: QSettings, settings: Settings) -> tuple[Settings, bool]:
+    """The setup dialog on the very first start; returns the settings and whether to use the demo."""
+    from common.paths import config_dir, default_index_dir
+    from ui.settings_dialog import SettingsDialog
+    from ui.workers import WorkerPool
+
+    pool = WorkerPool(parent=app)
+    dialog = SettingsDialog(
+        settings,
+        pool,
+        index_dir=default_index_dir(),
+        config_path=config_dir() / "config.toml",
+        first_run=True,
+    )
+    chosen: dict[str, Any] = {"demo": False, "settings": settings}
+    dialog.demo_requested.connect(lambda: chosen.update(demo=True))
+
+    def saved(new: Settings, index_dir: str) -> None:
+        chosen["settings"] = new
+        if index_dir:
+            prefs.setValue("index/dir", index_dir)
+
+    dialog.saved.connect(saved)
+    dialog.exec()
+    pool.shutdown()
+    return chosen["settings"], chosen["demo"] or dialog.result() != dialog.DialogCode.Accepted
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless CI: no display needed
+
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from assist.config import HelpdeskSettings, default_config_path, load_settings
+    from common.errors import ConfigError
+    from common.paths import config_dir
+    from ui.sidebar.window import SidebarWindow
+    from ui.theme import apply_theme
+    from ui.tray import app_icon
+
+    app = QApplication.instance() or QApplication(["assist-sidebar"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Agent Assist")
+    app.setWindowIcon(app_icon())
+    # The sidebar's own preferences (geometry, theme, index folder) beside config.toml.
+    prefs = QSettings(str(config_dir() / "sidebar.ini"), QSettings.Format.IniFormat)
+    mode = "dark" if args.dark else "light" if args.light else str(prefs.value("theme", "auto"))
+    apply_theme(app, mode)
+
+    from assist.config import Settings
+
+    config_error = ""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        settings, config_error = Settings(), f"Settings could not be read: {exc}"
+
+    first_run = (
+        not args.demo
+        and not args.screenshot
+        and not args.quit_after_shown
+        and not default_config_path().exists()
+        and not os.environ.get("ASSIST_HELPDESK_KIND")
+    )
+    if first_run:
+        settings, use_demo = _first_run(app, prefs, settings)
+        args.demo = use_demo
+    if args.demo:
+        settings = dataclasses.replace(settings, helpdesk=HelpdeskSettings(kind="demo"))
+
+    window = SidebarWindow(prefs if not args.screenshot else None, tone=settings.answer.tone)
+    window.theme_actions.get(mode, window.theme_actions["auto"]).setChecked(True)
+    if args.screenshot:
+        w, _, h = args.size.partition("x")
+        window.resize(int(w), int(h or SCREENSHOT_SIZE[1]))
+    window.show()
+    app.processEvents()  # paint the window before the heavier imports below
+    if args.quit_after_shown:
+        print(json.dumps({"shown_s": round(time.perf_counter() - started, 3)}), flush=True)
+        window.close()
+        return 0
+
+    sidebar = Sidebar(app, window, prefs, settings, args, config_error)
+    shot = Screenshot(sidebar, args.screenshot, args.ticket, args.timeout) if args.screenshot else None
+    QTimer.singleShot(0, sidebar.start)
+    code = app.exec()
+    if shot is not None:
+        code = shot.exit_code
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
