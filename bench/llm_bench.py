@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--model", default=None, help="GGUF file (default: models.locate.resolve_llm())")
     parser.add_argument("--threads", type=int, default=0, help="0 = physical cores")
+    parser.add_argument("--passage-chars", type=int, default=1000, help="length of each of the 5 passages")
     parser.add_argument("--json", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
 
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     llm.load()
     load_s = time.perf_counter() - t0
     ticket = demo_ticket()
-    result = demo_result(ticket.subject)
+    result = demo_result(ticket.subject, chars=args.passage_chars)
     answerer = Answerer(llm, settings)
     prompt = answerer.prompt(ticket, result)
 
