@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from pathlib import Path
@@ -289,7 +290,9 @@ def test_cancel_ends_without_a_draft() -> None:
 def test_real_model_injection_ticket_draft(body: str) -> None:
     llm = LocalLLM(n_ctx=1024)
     try:
-        drafter = Drafter(llm, SETTINGS)
+        # Few tokens: the mechanics, not the prose, are under test (and the CPU is shared).
+        short = dataclasses.replace(SETTINGS, llm=LLMSettings(max_draft_tokens=48, temperature=0))
+        drafter = Drafter(llm, short)
         prompt = drafter.prompt(ticket(body), _result())
         assert prompt.prompt_tokens + prompt.max_tokens <= llm.n_ctx
         assert INTERNAL_TEXT not in str(prompt.messages) and INTERNAL_URL not in str(prompt.messages)

@@ -373,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     shot = Screenshot(sidebar, args.screenshot, args.ticket, args.timeout) if args.screenshot else None
     QTimer.singleShot(0, sidebar.start)
     code = app.exec()
+    window.close()
     if shot is not None:
         code = shot.exit_code
     return code

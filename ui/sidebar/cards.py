@@ -61,20 +61,20 @@ class KnowledgeCard(QFrame):
         where = hit.hierarchy or hit.space
         # The breadcrumb's first element repeats the space/export name; the tail says more.
         crumbs = [c for c in where.split(" / ") if c] if where else []
-        crumb = " › ".join(crumbs[-2:]) if crumbs else ""
+        crumb = crumbs[-1] if crumbs else ""
         meta = [SOURCE_NAMES.get(hit.source, hit.source.capitalize())]
         if crumb:
             meta.append(crumb)
         if hit.updated:
-            meta.append(f"updated {short_date(hit.updated)}")
+            meta.append(short_date(hit.updated))
         self.meta = QLabel(" · ".join(meta), self)
         self.meta.setWordWrap(True)
-        self.meta.setToolTip(hit.hierarchy)
+        self.meta.setToolTip(f"{hit.hierarchy}\nLast updated {hit.updated or 'unknown'}")
         layout.addWidget(self.meta)
 
         passage = hit.passages[0] if hit.passages else None
         heading = passage.heading if passage else ""
-        text = excerpt(passage.text if passage else "", terms, limit=170)
+        text = excerpt(passage.text if passage else "", terms, limit=150)
         body = highlight_html(text, terms, tag="hl")
         self._body_source = (heading, body)
         self.passage = QLabel(self)

@@ -66,17 +66,14 @@ class TicketHeader(QWidget):
         self.subject.setFont(font)
         self.requester = QLabel(self)
         self.requester.setWordWrap(True)
-        self.age = QLabel(self)
         self.sla = QLabel(self)
         self.sla.setObjectName("ticket-sla")
-        self.age.setWordWrap(True)
         self.sla.setWordWrap(True)
         # Room for escalation signals (sentiment, repeat contact, VIP…): a later issue.
         self.signals_row = QHBoxLayout()
         self.signals_row.setSpacing(4)
         for w in (self.number, self.subject, self.requester):
             layout.addWidget(w)
-        layout.addWidget(self.age)
         layout.addWidget(self.sla)
         layout.addLayout(self.signals_row)
         self._timer = QTimer(self)
@@ -91,7 +88,7 @@ class TicketHeader(QWidget):
         self.number.setText("")
         self.subject.setText(text)
         self.subject.setFont(self.font())
-        for w in (self.requester, self.age, self.sla):
+        for w in (self.requester, self.sla):
             w.setText("")
 
     def on_ticket_loading(self, ticket_id: str) -> None:
@@ -108,9 +105,6 @@ class TicketHeader(QWidget):
             bits.append(f"{ticket.priority} priority")
         self.number.setText(" · ".join(bits))
         self.subject.setText(ticket.subject)
-        who = ticket.requester_name or ticket.requester_email or "Unknown requester"
-        email = f" <{ticket.requester_email}>" if ticket.requester_name and ticket.requester_email else ""
-        self.requester.setText(who + email)
         self.requester.setToolTip(ticket.requester_email)
         self.on_tick()
         self._timer.start()
@@ -123,7 +117,9 @@ class TicketHeader(QWidget):
         if ticket is None:
             return
         last = ticket.last_customer_message_at()
-        self.age.setText(f"Customer wrote {human_age(last)} ago" if last else "")
+        who = ticket.requester_name or ticket.requester_email or "Unknown requester"
+        # One line for who and how long they have been waiting: the sidebar is narrow.
+        self.requester.setText(f"{who} · last wrote {human_age(last)} ago" if last else who)
         text, level = sla_text(ticket)
         colours = accents(self.palette())
         self.sla.setText(text)
@@ -132,6 +128,5 @@ class TicketHeader(QWidget):
             self.sla.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 4px; padding: 1px 4px;")
         else:
             self.sla.setStyleSheet(f"color: {colours.muted};")
-        self.age.setStyleSheet(f"color: {colours.muted};")
         self.number.setStyleSheet(f"color: {colours.muted};")
         self.requester.setStyleSheet(f"color: {colours.muted};")

@@ -45,7 +45,10 @@ def excerpt(text: str, terms: Sequence[str], limit: int = 320) -> str:
     if end < len(text):
         cut = text.rfind(" ", start, end)
         end = cut if cut > start else end
-    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    body = text[start:end].strip()
+    if end < len(text):
+        body = body.rstrip(".,;:") + "…"
+    return ("…" if start else "") + body
 
 
 def highlight_html(text: str, terms: Sequence[str], tag: str = "b") -> str:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -90,7 +89,13 @@ class SidebarWindow(QMainWindow):
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.picker.setMinimumContentsLength(12)
         self.picker.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.picker.setPlaceholderText("My open tickets")
+        # Editable: the same box pins a ticket typed or pasted as a number or URL (Ctrl+G).
+        self.picker.setEditable(True)
+        self.picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.pin_edit = self.picker.lineEdit()
+        self.pin_edit.setPlaceholderText("Ticket number or URL (Ctrl+G)")
+        self.pin_edit.setAccessibleName("Ticket number or URL")
+        self.pin_edit.setClearButtonEnabled(True)
         self.next_button = QToolButton(central)
         self.next_button.setText("▶")
         self.next_button.setToolTip("Next ticket (Alt+Right)")
@@ -103,12 +108,6 @@ class SidebarWindow(QMainWindow):
         for w in (self.prev_button, self.picker, self.next_button, self.menu_button):
             top.addWidget(w)
         outer.addLayout(top)
-
-        self.pin_edit = QLineEdit(central)
-        self.pin_edit.setPlaceholderText("Pin a ticket: number or URL (Ctrl+G)")
-        self.pin_edit.setAccessibleName("Pin a ticket")
-        self.pin_edit.setClearButtonEnabled(True)
-        outer.addWidget(self.pin_edit)
 
         self.banners = BannerArea(central)
         outer.addWidget(self.banners)
@@ -212,7 +211,7 @@ class SidebarWindow(QMainWindow):
         for keys, slot in (
             ("Alt+Left", self.on_prev_clicked),
             ("Alt+Right", self.on_next_clicked),
-            ("Ctrl+G", self.pin_edit.setFocus),
+            ("Ctrl+G", self.on_pin_shortcut),
             ("Ctrl+L", self.ask.setFocus),
             ("Ctrl+Shift+C", self.draft.on_copy_clicked),
             ("Ctrl+Shift+A", self.toggle_visible),
@@ -290,6 +289,7 @@ class SidebarWindow(QMainWindow):
         self.picker.blockSignals(True)
         self.picker.setCurrentIndex(index)
         self.picker.blockSignals(False)
+        self.pin_edit.setCursorPosition(0)  # show "#1001 Subject…", not the subject's tail
 
     def on_picker_activated(self, index: int) -> None:
         ticket_id = self.picker.itemData(index)
@@ -311,9 +311,16 @@ class SidebarWindow(QMainWindow):
     def on_next_clicked(self) -> None:
         self._step(1)
 
+    def on_pin_shortcut(self) -> None:
+        self.pin_edit.setFocus()
+        self.pin_edit.selectAll()
+
     def on_pin_entered(self) -> None:
-        if self.controller and self.controller.pin(self.pin_edit.text()):
-            self.pin_edit.clear()
+        text = self.pin_edit.text().strip()
+        index = self.picker.findText(text)
+        if index >= 0:  # Enter on a listed ticket: same as choosing it
+            self.on_picker_activated(index)
+        elif self.controller and self.controller.pin(text):
             self.status.setText("Ticket pinned.")
         else:
             self.status.setText("Not a ticket number or a URL of your helpdesk.")
