@@ -289,16 +289,17 @@ class Indexer:
         batch_chunks = 0
         try:
             for item in self._load_all(work):
-                self.progress.advance(1, item.ref.path)
                 uid = doc_uid(item.source_id, item.ref.key)
                 rec = existing.get(uid)
                 if item.doc is None:
                     # Keep what was indexed before: a file that broke is not a file that was deleted.
                     report.skipped.append(Skipped(item.ref.path, item.skip_reason or "unreadable"))
+                    self.progress.advance(1, item.ref.path)
                     continue
                 if rec is not None and rec.state == "ok" and rec.content_hash == item.content_hash:
                     self.store.update_fingerprint(uid, item.ref.fingerprint)
                     report.unchanged += 1
+                    self.progress.advance(1, item.ref.path)
                     continue
                 if rec is None or rec.state != "ok":
                     report.added += 1
@@ -376,6 +377,8 @@ class Indexer:
                 )
             )
         self.store.commit_docs(rows)
+        # Advance when documents are stored, not when parsed: embedding is where the time goes.
+        self.progress.advance(len(batch), batch[-1].ref.path)
 
 
 def index(
