@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ui.qtcompat import emit
+
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -106,9 +108,9 @@ class Sidebar:
         window.theme_requested.connect(self.on_theme_requested)
         window.quit_requested.connect(app.quit)
         if config_error:
-            self.controller.banner_shown.emit("config", "error", config_error, "settings")
+            emit(self.controller.banner_shown, "config", "error", config_error, "settings")
         if provider_error:
-            self.controller.banner_shown.emit("helpdesk", "error", provider_error, "settings")
+            emit(self.controller.banner_shown, "helpdesk", "error", provider_error, "settings")
         if not args.screenshot:
             self._start_watchers()
             self._start_tray()
@@ -165,7 +167,7 @@ class Sidebar:
             self.relay.start()
         except (AssistError, OSError) as exc:
             self.relay = None
-            self.controller.banner_shown.emit(
+            emit(self.controller.banner_shown,
                 "relay", "info", f"Not following the browser extension: {exc}", ""
             )
 
@@ -220,7 +222,7 @@ class Sidebar:
             self.controller._site = self._site(settings)
             self.controller.set_provider(provider)
             if error:
-                self.controller.banner_shown.emit("helpdesk", "error", error, "settings")
+                emit(self.controller.banner_shown, "helpdesk", "error", error, "settings")
             if self.clipboard is not None:
                 self.clipboard.stop()
                 self.clipboard = None

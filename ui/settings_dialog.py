@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from assist import Settings
 from assist.config import KINDS, HelpdeskSettings
 from common.errors import AssistError, AuthError, ConfigError
+from ui.qtcompat import emit
 from ui.theme import accents
 from ui.workers import WorkerPool
 
@@ -208,7 +209,7 @@ class SettingsDialog(QDialog):
         self.message.setVisible(True)
 
     def on_demo_clicked(self) -> None:
-        self.demo_requested.emit()
+        emit(self.demo_requested)
         self.accept()
 
     def on_save_clicked(self) -> None:
@@ -264,7 +265,7 @@ class SettingsDialog(QDialog):
             return
         self.settings = settings
         self.show_message("Connected. Settings saved.", "success")
-        self.saved.emit(settings, self.index_dir.text().strip())
+        emit(self.saved, settings, self.index_dir.text().strip())
         self.accept()
 
     def on_check_errored(self, _tag: int, exc: BaseException) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from ui.qtcompat import emit
 from ui.sidebar.window import SidebarWindow
 
 
@@ -48,7 +49,7 @@ class Tray(QObject):
         menu.addAction("Show / hide", window.toggle_visible)
         menu.addAction(window.on_top_action)
         menu.addSeparator()
-        menu.addAction("Quit", self.quit_requested.emit)
+        menu.addAction("Quit", lambda: emit(self.quit_requested))
         self._menu = menu  # QSystemTrayIcon does not take ownership of the menu
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self.on_activated)

@@ -31,6 +31,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from ui.qtcompat import emit
+
 log = logging.getLogger(__name__)
 
 _POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
@@ -108,18 +110,18 @@ class Job(QRunnable):
                         if close is not None:
                             close()  # stops the llama.cpp stream and frees the model for the next job
                         break
-                    signals.yielded.emit(self.tag, item)
+                    emit(signals.yielded, self.tag, item)
                 else:
-                    signals.returned.emit(self.tag, None)
+                    emit(signals.returned, self.tag, None)
             else:
-                signals.returned.emit(self.tag, result)
+                emit(signals.returned, self.tag, result)
         except BaseException as exc:
             if not isinstance(exc, Exception):
                 raise
             log.debug("job %s failed: %r", self.name, exc)
-            signals.errored.emit(self.tag, exc)
+            emit(signals.errored, self.tag, exc)
         finally:
-            signals.finished.emit(self.tag)
+            emit(signals.finished, self.tag)
 
 
 class WorkerPool(QObject):
@@ -170,14 +172,14 @@ class WorkerPool(QObject):
         self._jobs.add(job)
         job.signals.finished.connect(lambda _tag, j=job: self._on_job_finished(j))
         if len(self._jobs) == 1:
-            self.busy_changed.emit(True)
+            emit(self.busy_changed, True)
         self._pool.start(job)
         return job
 
     def _on_job_finished(self, job: Job) -> None:
         self._jobs.discard(job)
         if not self._jobs:
-            self.busy_changed.emit(False)
+            emit(self.busy_changed, False)
 
     @property
     def pending(self) -> int:

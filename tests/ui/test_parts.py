@@ -122,3 +122,20 @@ def test_settings_dialog_saves_demo_and_reports_a_refused_token(qtbot, tmp_path)
     dialog.on_save_clicked()
     assert "https://" in dialog.message.text()
     assert pool.shutdown(5000)
+
+
+def test_emit_keeps_the_reference_count_of_true(qtbot):
+    """PySide6 6.12.0 drops a reference to True on every Python-side emit; a day of streamed
+    tokens would abort the interpreter (bool_dealloc). `ui.qtcompat.emit` gives it back."""
+    import sys
+
+    from ui.qtcompat import _Probe, emit
+
+    probe = _Probe()
+    got: list[int] = []
+    probe.fired.connect(lambda: got.append(1))
+    before = sys.getrefcount(True)
+    for _ in range(2000):
+        emit(probe.fired)
+    assert len(got) == 2000
+    assert abs(sys.getrefcount(True) - before) < 10

@@ -14,6 +14,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
 
 from assist import Answer
+from ui.qtcompat import emit
 from ui.sidebar.text import answer_html
 from ui.theme import accents
 
@@ -153,7 +154,7 @@ class AnswerView(QWidget):
             return
         source = next((c for c in self.answer.sources if c.n == n), None)
         if source is not None:
-            self.citation_clicked.emit(n, source.doc_uid)
+            emit(self.citation_clicked, n, source.doc_uid)
 
     def text(self) -> str:
         return self.browser.toPlainText()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from ui.qtcompat import emit
 from ui.theme import accents
 
 ACTION_LABELS = {
@@ -68,7 +69,7 @@ class Banner(QFrame):
         )
 
     def on_button_clicked(self) -> None:
-        self.action_triggered.emit(self.action)
+        emit(self.action_triggered, self.action)
 
 
 class BannerArea(QWidget):

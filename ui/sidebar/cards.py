@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from assist import DocHit, SearchResult
+from ui.qtcompat import emit
 from ui.sidebar.text import excerpt, highlight_html, short_date
 from ui.theme import accents
 
@@ -107,18 +108,18 @@ class KnowledgeCard(QFrame):
             self.restyle()
 
     def on_open_clicked(self) -> None:
-        self.open_requested.emit(self.hit.doc_uid)
+        emit(self.open_requested, self.hit.doc_uid)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self.clicked.emit(self.hit.doc_uid)
+        emit(self.clicked, self.hit.doc_uid)
         super().mousePressEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.open_requested.emit(self.hit.doc_uid)
+            emit(self.open_requested, self.hit.doc_uid)
             return
         if event.key() == Qt.Key.Key_Space:
-            self.clicked.emit(self.hit.doc_uid)
+            emit(self.clicked, self.hit.doc_uid)
             return
         super().keyPressEvent(event)
 
@@ -182,7 +183,7 @@ class CardsView(QWidget):
 
     def on_card_clicked(self, doc_uid: str) -> None:
         self.highlight(doc_uid)
-        self.selection_changed.emit(doc_uid)
+        emit(self.selection_changed, doc_uid)
 
     def highlight(self, doc_uid: str) -> KnowledgeCard | None:
         """Select the card of `doc_uid`; returns it (None if not shown)."""

@@ -36,6 +36,7 @@ from common.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from ui.qtcompat import emit
 from ui.workers import Gate, WorkerPool
 
 if TYPE_CHECKING:
@@ -247,17 +248,17 @@ class SidebarController(QObject):
         self.provider = ObservedProvider(provider) if provider is not None else None
         if self.provider is None:
             self.tracker = None
-            self.banner_shown.emit(
+            emit(self.banner_shown,
                 "helpdesk", "warning", "No helpdesk is set up yet. Open Settings to connect one.", "settings"
             )
             return
         self.tracker = ActiveTicketTracker(
             self.provider,  # type: ignore[arg-type]  # duck-typed wrapper
             self._site,
-            on_change=self._tracker_state.emit,
+            on_change=lambda state: emit(self._tracker_state, state),
             debounce_seconds=self._debounce,
         )
-        self.banner_cleared.emit("helpdesk")
+        emit(self.banner_cleared, "helpdesk")
         self._poll_timer.start()
 
     def offer_extension(self, ref: TicketRef) -> None:
@@ -310,7 +311,7 @@ class SidebarController(QObject):
         )
 
     def on_tickets_returned(self, _tag: int, tickets: list[Ticket]) -> None:
-        self.tickets_listed.emit(tickets)
+        emit(self.tickets_listed, tickets)
 
     def on_helpdesk_errored(self, _tag: int, exc: BaseException) -> None:
         self._show_helpdesk_error(exc, getattr(exc, "retry_after", None))
@@ -345,7 +346,7 @@ class SidebarController(QObject):
                 self._ticket_gate.bump()
                 self._llm_gate.bump()
                 self._ticket = None
-                self.ticket_loading.emit(ref_id)
+                emit(self.ticket_loading, ref_id)
             return
         if self._ticket is None or ticket.id != self._ticket.id:
             self._start_ticket(ticket)
@@ -353,7 +354,7 @@ class SidebarController(QObject):
             self._start_ticket(ticket)  # the customer wrote again: new suggestions
         elif ticket != self._ticket:
             self._ticket = ticket
-            self.ticket_updated.emit(ticket)
+            emit(self.ticket_updated, ticket)
 
     def _update_helpdesk_banner(self, state: TrackerState) -> None:
         if state.error is None:
@@ -361,7 +362,7 @@ class SidebarController(QObject):
                 self._retry_exc = None
                 self._retry_deadline = None
                 self._countdown.stop()
-                self.banner_cleared.emit("helpdesk")
+                emit(self.banner_cleared, "helpdesk")
             return
         exc = self.provider.fetch_error if self.provider else None
         if exc is None:
@@ -378,7 +379,7 @@ class SidebarController(QObject):
             self._retry_deadline = None
             self._countdown.stop()
         level, text, action = describe_helpdesk_error(exc, wait)
-        self.banner_shown.emit("helpdesk", level, text, action)
+        emit(self.banner_shown, "helpdesk", level, text, action)
 
     def on_countdown(self) -> None:
         if self._retry_deadline is None or self._retry_exc is None:
@@ -389,21 +390,21 @@ class SidebarController(QObject):
             self._countdown.stop()
             left = 0.5
         level, text, action = describe_helpdesk_error(self._retry_exc, left)
-        self.banner_shown.emit("helpdesk", level, text, action)
+        emit(self.banner_shown, "helpdesk", level, text, action)
 
     # -- startup ----------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Build the demo index if asked, then load the models; all in workers."""
-        self.models_changed.emit("loading")
+        emit(self.models_changed, "loading")
         if self._index_builder is not None:
             builder = self._index_builder
-            self.banner_shown.emit(
+            emit(self.banner_shown,
                 "index", "info", "Building the demo index… (first start only, about a minute)", ""
             )
-            self.status_changed.emit("Building the demo index…")
+            emit(self.status_changed, "Building the demo index…")
             self.pool.submit(
-                lambda _ev: builder(self.index_progress.emit),
+                lambda _ev: builder(lambda done, total: emit(self.index_progress, done, total)),
                 name="build index",
                 returned=self.on_index_built,
                 errored=self.on_index_failed,
@@ -414,15 +415,15 @@ class SidebarController(QObject):
 
     def on_index_built(self, _tag: int, _value: object) -> None:
         self._index_builder = None
-        self.banner_cleared.emit("index")
+        emit(self.banner_cleared, "index")
         self._warm_retrieval()
 
     def on_index_failed(self, _tag: int, exc: BaseException) -> None:
-        self.models_changed.emit("no-index")
-        self.banner_shown.emit("index", "error", f"Building the demo index failed: {exc}", "rebuild")
+        emit(self.models_changed, "no-index")
+        emit(self.banner_shown, "index", "error", f"Building the demo index failed: {exc}", "rebuild")
 
     def _warm_retrieval(self) -> None:
-        self.status_changed.emit("Loading the search index…")
+        emit(self.status_changed, "Loading the search index…")
         engine = self.engine
 
         def warm(_ev: threading.Event) -> None:
@@ -438,14 +439,14 @@ class SidebarController(QObject):
 
     def on_retrieval_ready(self, _tag: int, _value: object) -> None:
         self._index_ready = True
-        self.banner_cleared.emit("index")
+        emit(self.banner_cleared, "index")
         if self._ticket is not None and self._ticket_result is None:
             self._search_ticket(self._ticket)  # a ticket arrived while the index was loading
         else:
             self._load_llm()
 
     def on_retrieval_failed(self, _tag: int, exc: BaseException) -> None:
-        self.models_changed.emit("no-index")
+        emit(self.models_changed, "no-index")
         if isinstance(exc, IndexMissingError):
             db = self.engine.db
             text = (
@@ -453,16 +454,16 @@ class SidebarController(QObject):
                 f"“assist-index <your export .zip or folder> --db {db}”, or try the demo with "
                 "“assist-sidebar --demo”."
             )
-            self.banner_shown.emit("index", "error", text, "settings")
+            emit(self.banner_shown, "index", "error", text, "settings")
         else:
-            self.banner_shown.emit("index", "error", f"The search index could not be opened: {exc}", "retry")
-        self.status_changed.emit("No knowledge index")
+            emit(self.banner_shown, "index", "error", f"The search index could not be opened: {exc}", "retry")
+        emit(self.status_changed, "No knowledge index")
 
     def _load_llm(self) -> None:
         if self._llm_checked:
             return
         self._llm_checked = True
-        self.status_changed.emit("Loading the language model…")
+        emit(self.status_changed, "Loading the language model…")
         engine = self.engine
         self.pool.submit(
             lambda _ev: engine.llm(),
@@ -477,19 +478,19 @@ class SidebarController(QObject):
         err = self.engine.llm_error
         if err is not None or not self.engine.use_llm:
             reason = str(err) if err is not None else "The language model is turned off."
-            self.banner_shown.emit(
+            emit(self.banner_shown,
                 "model",
                 "warning",
                 f"Language model unavailable: {reason} Answers and drafts are quoted from the best "
                 "article instead. Choose a model file in Settings.",
                 "settings",
             )
-            self.models_changed.emit("extractive")
-            self.status_changed.emit("Ready (extractive answers)")
+            emit(self.models_changed, "extractive")
+            emit(self.status_changed, "Ready (extractive answers)")
         else:
-            self.banner_cleared.emit("model")
-            self.models_changed.emit("ready")
-            self.status_changed.emit("Ready")
+            emit(self.banner_cleared, "model")
+            emit(self.models_changed, "ready")
+            emit(self.status_changed, "Ready")
 
     # -- the ticket flow --------------------------------------------------------------------------
 
@@ -502,7 +503,7 @@ class SidebarController(QObject):
         self._ticket_result = self._current_result = None
         self._ticket_answer = None
         self._ticket_draft = None
-        self.ticket_changed.emit(ticket)
+        emit(self.ticket_changed, ticket)
         if self._index_ready:
             self._search_ticket(ticket)
 
@@ -514,7 +515,7 @@ class SidebarController(QObject):
             result = engine.search_ticket(ticket)
             return result, engine.extractive(result)
 
-        self.status_changed.emit(f"Searching for #{ticket.id}…")
+        emit(self.status_changed, f"Searching for #{ticket.id}…")
         self.pool.submit(
             search,
             tag,
@@ -530,10 +531,10 @@ class SidebarController(QObject):
         result, preview = value
         self._ticket_result = self._current_result = result
         self._mode = "ticket"
-        self.results_ready.emit(result, "ticket")
-        self.answer_started.emit("")
+        emit(self.results_ready, result, "ticket")
+        emit(self.answer_started, "")
         if not result.abstained and result.hits:
-            self.answer_preview.emit(preview)
+            emit(self.answer_preview, preview)
         self._run_llm(self._ticket, result, ("answer", "draft"))
 
     def on_search_errored(self, tag: int, exc: BaseException) -> None:
@@ -544,7 +545,7 @@ class SidebarController(QObject):
             self.on_retrieval_failed(tag, exc)
             return
         log.warning("search failed: %r", exc)
-        self.banner_shown.emit("search", "error", f"Search failed: {_message(exc)}", "retry")
+        emit(self.banner_shown, "search", "error", f"Search failed: {_message(exc)}", "retry")
 
     def _run_llm(self, subject: Ticket | str, result: SearchResult, steps: tuple[str, ...]) -> None:
         """One LLM job for `steps` ("answer", "draft"), in order: llama.cpp runs one generation at
@@ -563,8 +564,8 @@ class SidebarController(QObject):
                     yield "draft", event
 
         if "answer" not in steps:
-            self.draft_started.emit(self.tone)
-        self.status_changed.emit("Writing…")
+            emit(self.draft_started, self.tone)
+        emit(self.status_changed, "Writing…")
         self.pool.submit(
             generate,
             tag,
@@ -580,25 +581,25 @@ class SidebarController(QObject):
             return
         kind, event = item
         if isinstance(event, Token):
-            (self.answer_token if kind == "answer" else self.draft_token).emit(event.text)
+            emit(self.answer_token if kind == "answer" else self.draft_token, event.text)
             return
         if isinstance(event, Answer):
             if self._mode == "ticket":
                 self._ticket_answer = event
-            self.answer_done.emit(event)
+            emit(self.answer_done, event)
             if "draft" in self._llm_steps:
-                self.draft_started.emit(self.tone)
+                emit(self.draft_started, self.tone)
         elif isinstance(event, Draft):
             self._ticket_draft = event
-            self.draft_done.emit(event)
+            emit(self.draft_done, event)
             if self._ticket is not None and self._ticket_answer is not None:
-                self.ticket_complete.emit(self._ticket.id)
+                emit(self.ticket_complete, self._ticket.id)
 
     def on_llm_errored(self, tag: int, exc: BaseException) -> None:
         if not self._llm_gate.is_current(tag):
             return
         log.warning("generation failed: %r", exc)
-        self.banner_shown.emit("llm", "error", f"Writing failed: {_message(exc)}", "")
+        emit(self.banner_shown, "llm", "error", f"Writing failed: {_message(exc)}", "")
 
     def on_llm_finished(self, tag: int) -> None:
         if not self._llm_checked:
@@ -631,7 +632,7 @@ class SidebarController(QObject):
         if not question:
             return
         if not self._index_ready:
-            self.status_changed.emit("The index is not ready yet.")
+            emit(self.status_changed, "The index is not ready yet.")
             return
         tag, cancel = self._llm_gate.bump()
         self._mode = "question"
@@ -642,7 +643,7 @@ class SidebarController(QObject):
             result = engine.search_text(question, subject=subject)
             return result, engine.extractive(result)
 
-        self.status_changed.emit("Searching…")
+        emit(self.status_changed, "Searching…")
         self.pool.submit(
             search,
             tag,
@@ -657,15 +658,15 @@ class SidebarController(QObject):
             return
         result, preview = value
         self._current_result = result
-        self.results_ready.emit(result, "question")
-        self.answer_started.emit(question)
+        emit(self.results_ready, result, "question")
+        emit(self.answer_started, question)
         if not result.abstained and result.hits:
-            self.answer_preview.emit(preview)
+            emit(self.answer_preview, preview)
         self._run_llm(question, result, ("answer",))
 
     def on_ask_errored(self, tag: int, exc: BaseException) -> None:
         if self._llm_gate.is_current(tag):
-            self.banner_shown.emit("search", "error", f"Search failed: {_message(exc)}", "")
+            emit(self.banner_shown, "search", "error", f"Search failed: {_message(exc)}", "")
 
     def back_to_ticket(self) -> None:
         """Show the ticket's cards and answer again after a question; finish what was cut short."""
@@ -673,10 +674,10 @@ class SidebarController(QObject):
             return
         self._mode = "ticket"
         self._current_result = self._ticket_result
-        self.results_ready.emit(self._ticket_result, "ticket")
-        self.answer_started.emit("")
+        emit(self.results_ready, self._ticket_result, "ticket")
+        emit(self.answer_started, "")
         if self._ticket_answer is not None:
-            self.answer_done.emit(self._ticket_answer)
+            emit(self.answer_done, self._ticket_answer)
             if self._ticket_draft is None:
                 self._run_llm(self._ticket, self._ticket_result, ("draft",))
         else:
@@ -685,10 +686,10 @@ class SidebarController(QObject):
     def save_note(self, body: str) -> None:
         """Add `body` to the ticket as an internal note (the window asked for confirmation)."""
         if self._ticket is None or self.provider is None or not body.strip():
-            self.note_failed.emit("There is no ticket or no text to save.")
+            emit(self.note_failed, "There is no ticket or no text to save.")
             return
         provider, ticket_id = self.provider, self._ticket.id
-        self.status_changed.emit("Saving the internal note…")
+        emit(self.status_changed, "Saving the internal note…")
         self.pool.submit(
             lambda _ev: provider.add_internal_note(ticket_id, body),
             name="note",
@@ -697,13 +698,13 @@ class SidebarController(QObject):
         )
 
     def on_note_returned(self, _tag: int, message: object) -> None:
-        self.status_changed.emit("Saved as an internal note.")
-        self.note_saved.emit(message)
+        emit(self.status_changed, "Saved as an internal note.")
+        emit(self.note_saved, message)
 
     def on_note_errored(self, _tag: int, exc: BaseException) -> None:
         if isinstance(exc, HelpdeskError):
             self._show_helpdesk_error(exc, getattr(exc, "retry_after", None))
-        self.note_failed.emit(f"The note was not saved: {_message(exc)}")
+        emit(self.note_failed, f"The note was not saved: {_message(exc)}")
 
     def record_feedback(self, kind: str, doc_uid: str = "", title: str = "") -> None:
         """Store helpful / wrong_source / missing locally (for the gap report)."""
@@ -720,12 +721,12 @@ class SidebarController(QObject):
             lambda _ev: engine.record_feedback(entry),
             name="feedback",
             returned=lambda _t, _v, k=kind: self.on_feedback_returned(k),
-            errored=lambda _t, exc: self.status_changed.emit(f"Feedback not saved: {_message(exc)}"),
+            errored=lambda _t, exc: emit(self.status_changed, f"Feedback not saved: {_message(exc)}"),
         )
 
     def on_feedback_returned(self, kind: str) -> None:
-        self.status_changed.emit("Thanks, feedback stored on this computer.")
-        self.feedback_recorded.emit(kind)
+        emit(self.status_changed, "Thanks, feedback stored on this computer.")
+        emit(self.feedback_recorded, kind)
 
     def open_source(self, doc_uid: str) -> None:
         """Open the article of a card (or a citation) in the browser."""
@@ -745,7 +746,7 @@ class SidebarController(QObject):
         if url:
             QDesktopServices.openUrl(QUrl(url))
         else:
-            self.status_changed.emit("This article has no link and its export file is gone.")
+            emit(self.status_changed, "This article has no link and its export file is gone.")
 
     # -- shutdown ---------------------------------------------------------------------------------
 

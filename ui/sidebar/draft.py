@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist import Draft
+from ui.qtcompat import emit
 from ui.theme import accents
 
 TONE_LABELS = {"friendly": "Friendly", "concise": "Concise", "formal": "Formal"}
@@ -134,18 +135,18 @@ class DraftEditor(QWidget):
         return self.editor.toPlainText()
 
     def on_tone_index_changed(self, _index: int) -> None:
-        self.tone_changed.emit(self.tone.currentData())
+        emit(self.tone_changed, self.tone.currentData())
 
     def on_copy_clicked(self) -> None:
         text = self.text()
         if text.strip():
             QGuiApplication.clipboard().setText(text)
-            self.copied.emit(text)
+            emit(self.copied, text)
 
     def on_note_clicked(self) -> None:
         text = self.text()
         if text.strip():
-            self.save_note_requested.emit(text)
+            emit(self.save_note_requested, text)
 
     def set_tone(self, tone: str) -> None:
         index = self.tone.findData(tone)
@@ -175,7 +176,7 @@ class FeedbackBar(QWidget):
         ):
             b = QPushButton(label, self)
             b.setToolTip(tip)
-            b.clicked.connect(lambda _checked=False, k=kind: self.feedback_given.emit(k))
+            b.clicked.connect(lambda _checked=False, k=kind: emit(self.feedback_given, k))
             self.buttons[kind] = b
             layout.addWidget(b)
         layout.addStretch(1)
@@ -224,11 +225,11 @@ class AskBox(QWidget):
         text = self.edit.text().strip()
         if text:
             self.back_button.setVisible(True)
-            self.asked.emit(text)
+            emit(self.asked, text)
 
     def on_back(self) -> None:
         self.back_button.setVisible(False)
-        self.back_requested.emit()
+        emit(self.back_requested)
 
     def on_ticket_changed(self, _ticket: object = None) -> None:
         self.back_button.setVisible(False)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist import Ticket
+from ui.qtcompat import emit
 from ui.sidebar.answer import AnswerView
 from ui.sidebar.banners import BannerArea
 from ui.sidebar.cards import CardsView
@@ -191,7 +192,7 @@ class SidebarWindow(QMainWindow):
         self.theme_actions: dict[str, QAction] = {}
         for mode, label in (("auto", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
             action = QAction(label, self, checkable=True)
-            action.triggered.connect(lambda _c=False, m=mode: self.theme_requested.emit(m))
+            action.triggered.connect(lambda _c=False, m=mode: emit(self.theme_requested, m))
             group.addAction(action)
             theme.addAction(action)
             self.theme_actions[mode] = action
@@ -201,7 +202,7 @@ class SidebarWindow(QMainWindow):
         settings.triggered.connect(self.settings_requested)
         menu.addSeparator()
         menu.addAction("Hide (Ctrl+Shift+A)", self.toggle_visible)
-        menu.addAction("Quit", self.quit_requested.emit)
+        menu.addAction("Quit", lambda: emit(self.quit_requested))
         self.menu_button.setMenu(menu)
         # Menu shortcuts only fire while the menu is open unless the actions are on the window too.
         self.addAction(self.refresh_action)
@@ -382,7 +383,7 @@ class SidebarWindow(QMainWindow):
 
     def on_banner_action(self, action: str) -> None:
         if action == "settings":
-            self.settings_requested.emit()
+            emit(self.settings_requested)
         elif action == "retry" and self.controller:
             self.controller.refresh()
             if not self.controller.index_ready:
