@@ -265,7 +265,7 @@ class Answerer:
             self.llm,
             system=ANSWER_SYSTEM,
             task=ANSWER_TASK,
-            passages=candidate_passages(result),
+            passages=candidate_passages(result, max_passages=self.settings.llm.max_passages),
             subject=question_or_ticket,
             max_tokens=self.settings.llm.max_answer_tokens,
         )

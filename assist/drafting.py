@@ -313,7 +313,9 @@ class Drafter:
             self.llm,
             system=DRAFT_SYSTEM.format(style=TONE_STYLE[self._tone(tone)]),
             task=DRAFT_TASK,
-            passages=candidate_passages(result, exclude=self.is_internal),
+            passages=candidate_passages(
+                result, exclude=self.is_internal, max_passages=self.settings.llm.max_passages
+            ),
             subject=ticket,
             max_tokens=self.settings.llm.max_draft_tokens,
         )
