@@ -371,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         return 0
 
+    from ui.qtcompat import binding_problem
+
+    config_error = config_error or binding_problem()
     sidebar = Sidebar(app, window, prefs, settings, args, config_error)
     shot = Screenshot(sidebar, args.screenshot, args.ticket, args.timeout) if args.screenshot else None
     QTimer.singleShot(0, sidebar.start)

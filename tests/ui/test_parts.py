@@ -139,3 +139,9 @@ def test_emit_keeps_the_reference_count_of_true(qtbot):
         emit(probe.fired)
     assert len(got) == 2000
     assert abs(sys.getrefcount(True) - before) < 10
+
+
+def test_the_installed_qt_binding_keeps_reference_counts():
+    from ui.qtcompat import binding_problem
+
+    assert binding_problem() == ""
