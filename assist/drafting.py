@@ -209,7 +209,9 @@ def sign_off(tone: str, agent_name: str = "", company_name: str = "") -> str:
 def clean_body(text: str) -> str:
     """Strip what must not reach the customer: [n] markers, prompt tags, greeting and sign-off lines."""
     text, _ = check_citations(_TAG_RE.sub("", text), ())  # no number is valid in a customer reply
-    lines = text.strip().splitlines()
+    # Small models echo prompt scaffolding: bare "<<<"/">>" runs and quoted passage labels.
+    text = re.sub(r"[<>]{2,}", "", text)
+    lines = [ln for ln in text.strip().splitlines() if not ln.lstrip().startswith(">")]
     while lines and (not lines[0].strip() or _GREETING_LINE_RE.match(lines[0])):
         lines.pop(0)
     # The sign-off is whatever follows the last "Best regards"-like line near the end.

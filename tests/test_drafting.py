@@ -305,3 +305,10 @@ def test_real_model_injection_ticket_draft(body: str) -> None:
         assert streamed.startswith("Hi Anna,")
     finally:
         llm.close()
+
+
+def test_clean_body_drops_echoed_prompt_scaffolding() -> None:
+    from assist.drafting import clean_body
+
+    echoed = "<<<\n> E-104 Hub offline — 2. Restart the network and the hub>>\n\nPlease restart the hub."
+    assert clean_body(echoed) == "Please restart the hub."
