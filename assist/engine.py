@@ -43,7 +43,9 @@ class Engine:
         self.db = Path(db) if db else default_index_dir()
         self.use_llm = use_llm
         self._retrieval_settings = retrieval
+        # Separate locks: a search must not wait for the LLM's first (slow) load.
         self._lock = threading.Lock()
+        self._llm_lock = threading.Lock()
         self._retriever: Retriever | None = None
         self._llm = None
         self._llm_error: ModelError | None = None
@@ -73,7 +75,7 @@ class Engine:
         """The local LLM, or None when disabled or it cannot be loaded (answers become extractive)."""
         if not self.use_llm:
             return None
-        with self._lock:
+        with self._llm_lock:
             if self._llm is None and self._llm_error is None:
                 from assist.answering import llm_from_settings
 

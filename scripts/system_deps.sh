@@ -4,7 +4,7 @@
 # skipped quietly when present or when not root (a developer machine with its own desktop).
 set -uo pipefail
 need=()
-for pkg in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 xvfb xauth perl; do
+for pkg in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libfontconfig1 libdbus-1-3 xvfb xauth perl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ "$(id -u)" != 0 ]; then
