@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common.errors import IndexingError, SourceUnreadableError
+from common.errors import SourceUnreadableError
 from indexer.chunker import Chunker
 from indexer.documents import Chunk, DocRef, RawDocument, Skipped
 from indexer.sources import SkipFile, detect_kind, make_reader, open_tree
+from indexer.sources._tree import SourceTree
 from indexer.store import ChunkRow, IndexStore, doc_uid
 from models.embedder import Embedder
 
@@ -128,6 +129,7 @@ class Indexer:
         self.embedder = embedder
         self.progress = progress or Progress()
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, target_tokens=target_tokens)
+        self._trees: list[SourceTree] = []
 
     # -- recovery -------------------------------------------------------------------------------
 
@@ -189,19 +191,18 @@ class Indexer:
                     self.store.forget_docs(removed)
 
         if dry_run:
+            known = self.store.docs()
             for source, _kind, _reader, ref in to_load:
-                rec = self.store.docs(source.source_id).get(doc_uid(source.source_id, ref.key))
-                if rec is None:
-                    report.added += 1
-                else:
+                if doc_uid(source.source_id, ref.key) in known:
                     report.updated += 1
+                else:
+                    report.added += 1
         elif to_load:
             self._index(to_load, report)
 
-        for _source, _kind, reader, _refs, _removed in plans:
-            tree = getattr(reader, "_assist_tree", None)
-            if tree is not None:
-                tree.close()
+        for tree in self._trees:
+            tree.close()
+        self._trees.clear()
         if not dry_run:
             if report.added or report.updated or report.removed or report.recovered:
                 self.store.bump_generation()
@@ -224,7 +225,7 @@ class Indexer:
         except (OSError, ValueError) as exc:
             tree.close()
             raise SourceUnreadableError(f"{source.path}: cannot read as a {kind} export ({exc}).") from exc
-        reader._assist_tree = tree  # closed at the end of the run
+        self._trees.append(tree)  # readers load from it until the end of the run
         unique: dict[str, DocRef] = {}
         for ref in refs:
             if ref.key in unique:
@@ -393,7 +394,11 @@ def index(
     progress: Progress | None = None,
     on_store: Callable[[IndexStore], None] | None = None,
 ) -> IndexReport:
-    """Index `sources` into the store at `db`. Raises IndexingError for whole-run failures."""
+    """Index `sources` into the store at `db`.
+
+    Raises IndexingError (e.g. EmbedderMismatchError) for whole-run failures; a source that can't be
+    read is reported in `IndexReport.errors` and the others are still indexed.
+    """
     store = IndexStore(db)
     try:
         if on_store:
@@ -401,7 +406,5 @@ def index(
         if rebuild and not dry_run:
             store.reset()
         return Indexer(store, embedder, progress=progress).run(sources, dry_run=dry_run)
-    except IndexingError:
-        raise
     finally:
         store.close()
