@@ -153,6 +153,12 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             ticket = None
             result = engine.search_text(args.question, k=args.k, filters=_filters(args))
             subject = args.question
+        if not args.json:
+            label = "Nearest articles (low confidence)" if result.abstained else "Articles"
+            print(f"{label}:")
+            for hit in result.hits[:3]:
+                print(f"  {hit.rank}. {hit.title}  [{hit.source}: {hit.url or hit.path}]")
+            print()
         answer: Answer | None = None
         for event in engine.answer(subject, result, cancel):
             if isinstance(event, Token):
