@@ -205,3 +205,29 @@ def test_missing_or_broken_model_raises_model_load_error(tmp_path) -> None:
         LocalLLM(broken).count_tokens("x")
     with pytest.raises(ModelLoadError):
         next(LocalLLM(broken).stream_chat(MESSAGES, max_tokens=4))
+
+
+def test_cancel_lands_during_prompt_evaluation() -> None:
+    """A long prompt is evaluated in slices: a cancel stops it part-way, not after the whole prompt."""
+    model = LocalLLM(n_ctx=4096)
+    model.load()
+    long_text = "The hub lost its Wi-Fi connection after the router changed. " * 250
+    messages: list[ChatMessage] = [
+        {"role": "system", "content": "Answer briefly."},
+        {"role": "user", "content": long_text},
+    ]
+    prompt_tokens = model.count_chat_tokens(messages)
+    assert prompt_tokens > 2000
+    cancel = threading.Event()
+    stream = model.stream_chat(messages, max_tokens=16, cancel=cancel)
+    threading.Timer(0.3, cancel.set).start()
+    pieces = _run(lambda: list(stream))
+    assert pieces == []
+    assert stream.finish_reason == "cancelled"
+    evaluated = model._full_model().n_tokens
+    assert 0 < evaluated < prompt_tokens - 1, (evaluated, prompt_tokens)
+    # The partly evaluated prompt is reused, not recomputed, by the next request with that prefix.
+    again = model.stream_chat(messages, max_tokens=4)
+    assert _run(lambda: "".join(again)) is not None
+    assert model._full_model().n_tokens >= prompt_tokens
+    model.close()
