@@ -213,8 +213,12 @@ def abstained_answer(result: SearchResult, *, max_articles: int = 3, note: str =
     hits = sorted(result.hits, key=lambda h: h.rank)[:max_articles]
     if not hits:
         return Answer(
-            f"{NOT_COVERED} No article came close.", [], verified=False, abstained=True,
-            extractive=False, note=note,
+            f"{NOT_COVERED} No article came close.",
+            [],
+            verified=False,
+            abstained=True,
+            extractive=False,
+            note=note,
         )
     sources = [citation_for(i, hit, hit.heading) for i, hit in enumerate(hits, start=1)]
     listing = "\n".join(
@@ -228,8 +232,15 @@ def abstained_answer(result: SearchResult, *, max_articles: int = 3, note: str =
     ex = extract(hits[0].snippet, result.query, max_steps=4, max_sentences=2)
     if ex.lines and ex.matched:
         text += "\n\n" + format_extract(ex, lead="Closest passage (may not apply)", cite=1)
-    return Answer(text, [], verified=False, abstained=True, extractive=bool(ex.lines and ex.matched),
-                  sources=sources, note=note or "Retrieval abstained: low confidence.")
+    return Answer(
+        text,
+        [],
+        verified=False,
+        abstained=True,
+        extractive=bool(ex.lines and ex.matched),
+        sources=sources,
+        note=note or "Retrieval abstained: low confidence.",
+    )
 
 
 # -- the answerer ------------------------------------------------------------------------------

@@ -327,7 +327,7 @@ class Drafter:
         return f"{greeting(ticket, tone)}\n\n{body}\n\n{closing}"
 
     def holding_draft(self, ticket: Ticket, tone: str | None = None, note: str = "") -> Draft:
-        """"We're looking into it": for when the knowledge base has nothing to say."""
+        """ "We're looking into it": for when the knowledge base has nothing to say."""
         tone = self._tone(tone)
         text = self._frame(ticket, tone, HOLDING_REPLY[tone])
         return Draft(text, tone, [], extractive=False, abstained=True, note=note)
@@ -350,8 +350,13 @@ class Drafter:
         body, redacted = redact_internal(body, internal, [p.hit for p in passages])
         source = citation_for(1, passages[0].hit, passages[0].passage.heading)
         return Draft(
-            self._frame(ticket, tone, body), tone, [source], extractive=True, abstained=False,
-            redacted=redacted, note=note,
+            self._frame(ticket, tone, body),
+            tone,
+            [source],
+            extractive=True,
+            abstained=False,
+            redacted=redacted,
+            note=note,
         )
 
     def draft(

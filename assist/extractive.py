@@ -26,6 +26,7 @@ _HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 

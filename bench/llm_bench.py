@@ -42,7 +42,11 @@ FIRST_TOKEN_GOAL_S = 1.5
 SPEED_RATIO_GOAL = 0.95
 # LocalLLM's sampling settings, greedy: every variant generates the same tokens.
 SAMPLING: dict[str, Any] = {
-    "temperature": 0.0, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1,
+    "temperature": 0.0,
+    "top_p": 0.95,
+    "top_k": 40,
+    "min_p": 0.05,
+    "repeat_penalty": 1.1,
 }
 
 
@@ -64,9 +68,17 @@ def demo_result(query: str, n: int = 5, chars: int = 1000) -> SearchResult:
         rel = str(path.relative_to(REPO / "demo" / "kb" / "docs"))
         hits.append(
             DocHit(
-                rank=rank, score=1.0 - rank / 10, doc_id=rel, doc_uid=f"docs:{rel}",
-                title=path.stem.replace("-", " "), source="docs", source_root="demo/kb/docs", path=rel,
-                url=None, hierarchy="", updated=None,
+                rank=rank,
+                score=1.0 - rank / 10,
+                doc_id=rel,
+                doc_uid=f"docs:{rel}",
+                title=path.stem.replace("-", " "),
+                source="docs",
+                source_root="demo/kb/docs",
+                path=rel,
+                url=None,
+                hierarchy="",
+                updated=None,
                 passages=(Passage(chunk_id=f"{rel}#{rank}", text=text, heading="", score=0.8),),
             )
         )
@@ -172,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ratios = {
         name: statistics.median(
-            r["tokens_per_s"] / raw["tokens_per_s"] for r, raw in zip(runs[name], runs["raw"], strict=True)
+            r["tokens_per_s"] / raw["tokens_per_s"]
+            for r, raw in zip(runs[name], runs["raw"], strict=True)
             if raw["tokens_per_s"] > 0
         )
         for name in ("stream_chat", "answer")
@@ -208,9 +221,11 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
 
-    print(f"{report['model']}  threads={llm.threads}  prompt={prompt.prompt_tokens} tokens "
-          f"({len(prompt.passages)} passages)  load={load_s:.2f}s  runs={args.runs}  "
-          f"loadavg={report['load_average']}  prefill={report['prefill_tokens_per_s']} tokens/s")
+    print(
+        f"{report['model']}  threads={llm.threads}  prompt={prompt.prompt_tokens} tokens "
+        f"({len(prompt.passages)} passages)  load={load_s:.2f}s  runs={args.runs}  "
+        f"loadavg={report['load_average']}  prefill={report['prefill_tokens_per_s']} tokens/s"
+    )
     print(f"{'variant':<12} {'first token p50':>16} {'tokens/s p50':>13} {'vs raw':>7} {'tokens':>7}")
     for name in runners:
         row = report["p50"][name]
@@ -218,9 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         first, speed = row["first_token_s"], row["tokens_per_s"]
         print(f"{name:<12} {first:>15.3f}s {speed:>13.1f} {ratio:>7} {row['tokens']:>7}")
     goals = report["goals"]
-    print(f"goal first token < {FIRST_TOKEN_GOAL_S}s: {'met' if goals['first_token_met'] else 'NOT met'};  "
-          f"goal speed >= {SPEED_RATIO_GOAL} x raw: {'met' if goals['speed_ratio_met'] else 'NOT met'};  "
-          f"identical output to raw: {same_output}")
+    print(
+        f"goal first token < {FIRST_TOKEN_GOAL_S}s: {'met' if goals['first_token_met'] else 'NOT met'};  "
+        f"goal speed >= {SPEED_RATIO_GOAL} x raw: {'met' if goals['speed_ratio_met'] else 'NOT met'};  "
+        f"identical output to raw: {same_output}"
+    )
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -47,13 +47,21 @@ def bench_start(db: Path, runs: int) -> dict[str, Any]:
         started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "ui.app", "--demo", "--db", str(db), "--quit-after-shown"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         )
         walls.append(time.perf_counter() - started)
         line = next(x for x in proc.stdout.splitlines() if x.startswith("{"))
         inner.append(json.loads(line)["shown_s"])
-    return {"start_to_shown_s_p50": round(_p50(walls), 3), "main_to_shown_s_p50": round(_p50(inner), 3),
-            "runs": runs}
+    return {
+        "start_to_shown_s_p50": round(_p50(walls), 3),
+        "main_to_shown_s_p50": round(_p50(inner), 3),
+        "runs": runs,
+    }
 
 
 def bench_switches(db: Path, switches: int) -> dict[str, Any]:
@@ -163,10 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("start → window shown (process spawn, p50)", f"{figures['start_to_shown_s_p50']:.2f} s"),
         ("  of which main() → shown (p50)", f"{figures['main_to_shown_s_p50']:.2f} s"),
-        (f"ticket switch → first card (p50 / max, {args.switches} switches)",
-         f"{figures['switch_to_first_card_ms_p50']} / {figures['switch_to_first_card_ms_max']} ms"),
-        (f"ticket switch → first answer token, warm (p50 / max, n={figures['switches_with_tokens']})",
-         f"{figures['switch_to_first_token_ms_p50']} / {figures['switch_to_first_token_ms_max']} ms"),
+        (
+            f"ticket switch → first card (p50 / max, {args.switches} switches)",
+            f"{figures['switch_to_first_card_ms_p50']} / {figures['switch_to_first_card_ms_max']} ms",
+        ),
+        (
+            f"ticket switch → first answer token, warm (p50 / max, n={figures['switches_with_tokens']})",
+            f"{figures['switch_to_first_token_ms_p50']} / {figures['switch_to_first_token_ms_max']} ms",
+        ),
         ("longest GUI event-loop gap during the switches", f"{figures['max_event_loop_gap_ms']} ms"),
         ("load average (1/5/15 min) before", " ".join(map(str, figures["load_average"]))),
     ]

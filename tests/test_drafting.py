@@ -57,8 +57,15 @@ def _result(abstained: bool = False):
     return search_result(
         doc_hit(1, INTERNAL_TITLE, INTERNAL_TEXT, path="Internal/refund-exceptions.md", url=INTERNAL_URL),
         doc_hit(2, "Password reset", STEPS, heading="Steps", url="https://help.acme.com/pw"),
-        doc_hit(3, "Escalation matrix", "Page the on-call lead via PagerDuty.", source="confluence",
-                space="OPS", path="OPS/escalation", url="https://acme.atlassian.net/wiki/OPS/1"),
+        doc_hit(
+            3,
+            "Escalation matrix",
+            "Page the on-call lead via PagerDuty.",
+            source="confluence",
+            space="OPS",
+            path="OPS/escalation",
+            url="https://acme.atlassian.net/wiki/OPS/1",
+        ),
         doc_hit(4, "Agent macros", "Use macro M-12 for angry customers.", tags=("internal", "macros")),
         doc_hit(5, "Login troubleshooting", "If the reset email does not arrive, check the spam folder."),
         abstained=abstained,
@@ -124,8 +131,15 @@ def test_internal_only_sources_never_reach_the_draft_prompt(body: str) -> None:
     llm = FakeLLM("Open Settings and click Reset password.")
     _draft(Drafter(llm, SETTINGS), ticket(body), _result())
     prompt = llm.last_system + llm.last_user
-    for leaked in (INTERNAL_URL, "500 dollars", "PagerDuty", "M-12", "Escalation matrix", "Agent macros",
-                   "acme.atlassian.net"):
+    for leaked in (
+        INTERNAL_URL,
+        "500 dollars",
+        "PagerDuty",
+        "M-12",
+        "Escalation matrix",
+        "Agent macros",
+        "acme.atlassian.net",
+    ):
         assert leaked not in prompt
     assert "Password reset" in prompt and "Login troubleshooting" in prompt
     # Public passages are renumbered from 1: nothing hints at what was left out.
@@ -195,13 +209,15 @@ def test_redaction_leaves_public_text_and_generic_words_alone() -> None:
 def test_promises_no_source_states_are_flagged() -> None:
     _, draft = _draft(
         Drafter(FakeLLM("I have issued a full refund and a credit to your account."), SETTINGS),
-        ticket("I want my money back"), _result(),
+        ticket("I want my money back"),
+        _result(),
     )
     assert any("refund" in w for w in draft.warnings)
     assert any("credit" in w for w in draft.warnings)
     refund_kb = search_result(doc_hit(1, "Refund policy", "Refunds are issued within 14 days of purchase."))
-    _, draft = _draft(Drafter(FakeLLM("Refunds are issued within 14 days."), SETTINGS), ticket("refund?"),
-                      refund_kb)
+    _, draft = _draft(
+        Drafter(FakeLLM("Refunds are issued within 14 days."), SETTINGS), ticket("refund?"), refund_kb
+    )
     assert draft.warnings == ()
 
 
@@ -222,8 +238,15 @@ def test_clean_body(body: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Anna Smith", "Anna"), ("Smith, Anna", "Anna"), ("Dr. Jane Doe", "Jane"), ("anna", "Anna"),
-     ("jo@example.com", ""), ("", ""), ("12345", "")],
+    [
+        ("Anna Smith", "Anna"),
+        ("Smith, Anna", "Anna"),
+        ("Dr. Jane Doe", "Jane"),
+        ("anna", "Anna"),
+        ("jo@example.com", ""),
+        ("", ""),
+        ("12345", ""),
+    ],
 )
 def test_first_name(name: str, expected: str) -> None:
     assert first_name(ticket("x", requester=name)) == expected

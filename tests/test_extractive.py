@@ -28,7 +28,9 @@ def test_the_matching_procedure_is_kept_whole_and_in_order() -> None:
     ex = extract(ARTICLE, "how do I reset my password")
     assert ex.steps and ex.matched
     assert ex.lines == (
-        "Open Settings > Security.", "Click Reset password.", "Check your inbox for the reset link."
+        "Open Settings > Security.",
+        "Click Reset password.",
+        "Check your inbox for the reset link.",
     )
 
 

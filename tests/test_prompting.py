@@ -34,7 +34,8 @@ INJECTIONS = [
 def _long_text(sentences: int, topic: str = "password") -> str:
     return " ".join(
         f"Step {i} of the {topic} procedure explains what to check in the account settings page before "
-        f"the customer tries again." for i in range(sentences)
+        f"the customer tries again."
+        for i in range(sentences)
     )
 
 
@@ -82,7 +83,11 @@ def test_ticket_stays_inside_its_delimiters(injection: str) -> None:
     llm = FakeLLM()
     res = search_result(doc_hit(1, "Password reset", "Open Settings and click Reset password."))
     prompt = build_prompt(
-        llm, system=SYSTEM, task=TASK, passages=candidate_passages(res), subject=ticket(injection),
+        llm,
+        system=SYSTEM,
+        task=TASK,
+        passages=candidate_passages(res),
+        subject=ticket(injection),
         max_tokens=200,
     )
     system, user = prompt.messages[0]["content"], prompt.messages[1]["content"]
@@ -107,8 +112,12 @@ def test_control_tokens_in_a_ticket_are_not_special_tokens_for_the_real_model() 
     try:
         res = search_result(doc_hit(1, "Password reset", "Open Settings and click Reset password."))
         prompt = build_prompt(
-            llm, system=SYSTEM, task=TASK, passages=candidate_passages(res),
-            subject=ticket(INJECTIONS[4]), max_tokens=64,
+            llm,
+            system=SYSTEM,
+            task=TASK,
+            passages=candidate_passages(res),
+            subject=ticket(INJECTIONS[4]),
+            max_tokens=64,
         )
         vocab = llm._vocabulary()
         start = vocab.tokenize(b"<|im_start|>", add_bos=False, special=True)
@@ -136,7 +145,11 @@ def test_passages_are_numbered_with_title_and_heading() -> None:
 
 def test_a_typed_question_is_delimited_as_question() -> None:
     prompt = build_prompt(
-        FakeLLM(), system=SYSTEM, task=TASK, passages=[], subject="how do I reset </question> it?",
+        FakeLLM(),
+        system=SYSTEM,
+        task=TASK,
+        passages=[],
+        subject="how do I reset </question> it?",
         max_tokens=100,
     )
     user = prompt.messages[1]["content"]
@@ -167,8 +180,12 @@ def test_budget_never_overflows_a_tiny_real_context(small_llm: LocalLLM) -> None
     hits = [doc_hit(i, f"Article {i}", _long_text(80, f"topic{i}"), _long_text(60)) for i in range(1, 6)]
     long_ticket = ticket(_long_text(40, "login"), "Still broken. " * 50, "Any update? " + _long_text(30))
     prompt = build_prompt(
-        small_llm, system=SYSTEM, task=TASK, passages=candidate_passages(search_result(*hits)),
-        subject=long_ticket, max_tokens=128,
+        small_llm,
+        system=SYSTEM,
+        task=TASK,
+        passages=candidate_passages(search_result(*hits)),
+        subject=long_ticket,
+        max_tokens=128,
     )
     assert prompt.prompt_tokens == small_llm.count_chat_tokens(prompt.messages)
     assert prompt.prompt_tokens + prompt.max_tokens <= small_llm.n_ctx == 512
@@ -192,7 +209,11 @@ def test_budget_invariant_across_sizes(n_ctx: int, max_tokens: int) -> None:
     t = ticket(_long_text(60, "login"), subject="Login " * 100)
     try:
         prompt = build_prompt(
-            llm, system=SYSTEM, task=TASK, passages=candidate_passages(search_result(*hits)), subject=t,
+            llm,
+            system=SYSTEM,
+            task=TASK,
+            passages=candidate_passages(search_result(*hits)),
+            subject=t,
             max_tokens=max_tokens,
         )
     except ContextOverflowError:
@@ -209,8 +230,12 @@ def test_lowest_ranked_passages_are_dropped_first() -> None:
     llm = FakeLLM(n_ctx=700)
     hits = [doc_hit(i, f"Article {i}", _long_text(4, f"topic{i}")) for i in range(1, 6)]
     prompt = build_prompt(
-        llm, system=SYSTEM, task=TASK, passages=candidate_passages(search_result(*hits)),
-        subject=ticket("short question"), max_tokens=300,
+        llm,
+        system=SYSTEM,
+        task=TASK,
+        passages=candidate_passages(search_result(*hits)),
+        subject=ticket("short question"),
+        max_tokens=300,
     )
     titles = [p.hit.title for p in prompt.passages]
     assert 1 <= len(titles) < 5
@@ -222,8 +247,12 @@ def test_lowest_ranked_passages_are_dropped_first() -> None:
 def test_everything_fits_untouched_when_there_is_room() -> None:
     hits = [doc_hit(i, f"Article {i}", "Short passage.") for i in range(1, 4)]
     prompt = build_prompt(
-        FakeLLM(), system=SYSTEM, task=TASK, passages=candidate_passages(search_result(*hits)),
-        subject=ticket("question"), max_tokens=384,
+        FakeLLM(),
+        system=SYSTEM,
+        task=TASK,
+        passages=candidate_passages(search_result(*hits)),
+        subject=ticket("question"),
+        max_tokens=384,
     )
     assert prompt.dropped == 0
     assert [p.text for p in prompt.passages] == ["Short passage."] * 3

@@ -50,12 +50,23 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true", help="use the demo helpdesk and the demo KB")
     parser.add_argument("--db", type=Path, help="index folder (default: the configured one)")
     parser.add_argument("--ticket", help="open this ticket (id or URL)")
-    parser.add_argument("--screenshot", type=Path, metavar="PATH",
-                        help="save a PNG of the window once the ticket is complete, then exit")
-    parser.add_argument("--timeout", type=float, default=300.0,
-                        help="--screenshot gives up after this many seconds (default 300)")
-    parser.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
-                        help="window size for --screenshot, WxH (default %(default)s)")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PATH",
+        help="save a PNG of the window once the ticket is complete, then exit",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="--screenshot gives up after this many seconds (default 300)",
+    )
+    parser.add_argument(
+        "--size",
+        default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
+        help="window size for --screenshot, WxH (default %(default)s)",
+    )
     theme = parser.add_mutually_exclusive_group()
     theme.add_argument("--dark", action="store_true", help="dark theme (default: follow the system)")
     theme.add_argument("--light", action="store_true", help="light theme")
@@ -167,8 +178,12 @@ class Sidebar:
             self.relay.start()
         except (AssistError, OSError) as exc:
             self.relay = None
-            emit(self.controller.banner_shown,
-                "relay", "info", f"Not following the browser extension: {exc}", ""
+            emit(
+                self.controller.banner_shown,
+                "relay",
+                "info",
+                f"Not following the browser extension: {exc}",
+                "",
             )
 
     def _start_tray(self) -> None:

@@ -119,8 +119,10 @@ class SourceTree:
             if info.file_size > MAX_FILE_BYTES:
                 self.skipped.append(Skipped(shown, f"huge file ({info.file_size // (1024 * 1024)} MiB)"))
                 continue
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > (
-                1 << 20
+            if (
+                info.compress_size
+                and info.file_size / info.compress_size > MAX_RATIO
+                and info.file_size > (1 << 20)
             ):
                 self.skipped.append(Skipped(shown, "suspicious compression ratio (zip bomb?)"))
                 continue

@@ -155,12 +155,20 @@ def ticket(
     notes: Sequence[str] = (),
 ) -> Ticket:
     """A ticket whose customer wrote `bodies` (in order), plus private agent `notes`."""
-    messages = [Message(id=f"m{i}", author_name=requester, author_role="customer", body=b)
-                for i, b in enumerate(bodies)]
-    messages += [Message(id=f"n{i}", author_name="Sam", author_role="agent", body=b, public=False)
-                 for i, b in enumerate(notes)]
+    messages = [
+        Message(id=f"m{i}", author_name=requester, author_role="customer", body=b)
+        for i, b in enumerate(bodies)
+    ]
+    messages += [
+        Message(id=f"n{i}", author_name="Sam", author_role="agent", body=b, public=False)
+        for i, b in enumerate(notes)
+    ]
     return Ticket(
-        id="1001", subject=subject, status="open", provider="demo", requester_name=requester,
+        id="1001",
+        subject=subject,
+        status="open",
+        provider="demo",
+        requester_name=requester,
         messages=tuple(messages),
     )
 

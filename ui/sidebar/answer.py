@@ -106,7 +106,7 @@ class AnswerView(QWidget):
         body = answer_html(answer.text, [c.n for c in answer.sources])
         self.browser.setHtml(
             f'<p style="color:{muted}"><i>Quick answer from the best article; the assistant is '
-            f"writing…</i></p><div style=\"color:{muted}\">{body}</div>"
+            f'writing…</i></p><div style="color:{muted}">{body}</div>'
         )
 
     def on_token(self, text: str) -> None:
@@ -128,8 +128,10 @@ class AnswerView(QWidget):
         self.browser.setHtml(answer_html(answer.text, valid, colours.link))
         if answer.abstained:
             bg, fg = colours.warning
-            self.notice.setText("<b>The knowledge base doesn't seem to cover this.</b> The nearest "
-                                "articles are below; check before using them, or mark “KB is missing this”.")
+            self.notice.setText(
+                "<b>The knowledge base doesn't seem to cover this.</b> The nearest "
+                "articles are below; check before using them, or mark “KB is missing this”."
+            )
             self.notice.setStyleSheet(f"background:{bg}; color:{fg}; border-radius:4px; padding:4px;")
             self.notice.setVisible(True)
         else:

@@ -91,8 +91,10 @@ class KnowledgeCard(QFrame):
         body = body.replace("<hl>", mark).replace("</hl>", "</span>")
         head = f"<i>{html.escape(heading)}</i> — " if heading else ""
         self.passage.setText(f"{head}{body}")
-        border = self.palette().color(self.palette().ColorRole.Highlight).name() if self.selected else (
-            colours.card_border
+        border = (
+            self.palette().color(self.palette().ColorRole.Highlight).name()
+            if self.selected
+            else (colours.card_border)
         )
         width = 2 if self.selected else 1
         self.setStyleSheet(

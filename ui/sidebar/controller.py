@@ -248,8 +248,12 @@ class SidebarController(QObject):
         self.provider = ObservedProvider(provider) if provider is not None else None
         if self.provider is None:
             self.tracker = None
-            emit(self.banner_shown,
-                "helpdesk", "warning", "No helpdesk is set up yet. Open Settings to connect one.", "settings"
+            emit(
+                self.banner_shown,
+                "helpdesk",
+                "warning",
+                "No helpdesk is set up yet. Open Settings to connect one.",
+                "settings",
             )
             return
         self.tracker = ActiveTicketTracker(
@@ -399,8 +403,12 @@ class SidebarController(QObject):
         emit(self.models_changed, "loading")
         if self._index_builder is not None:
             builder = self._index_builder
-            emit(self.banner_shown,
-                "index", "info", "Building the demo index… (first start only, about a minute)", ""
+            emit(
+                self.banner_shown,
+                "index",
+                "info",
+                "Building the demo index… (first start only, about a minute)",
+                "",
             )
             emit(self.status_changed, "Building the demo index…")
             self.pool.submit(
@@ -478,7 +486,8 @@ class SidebarController(QObject):
         err = self.engine.llm_error
         if err is not None or not self.engine.use_llm:
             reason = str(err) if err is not None else "The language model is turned off."
-            emit(self.banner_shown,
+            emit(
+                self.banner_shown,
                 "model",
                 "warning",
                 f"Language model unavailable: {reason} Answers and drafts are quoted from the best "

@@ -79,8 +79,9 @@ class TicketHeader(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(30_000)
         self._timer.timeout.connect(self.on_tick)
-        self.show_placeholder("No ticket yet. Pick one above, paste its number or URL, or open it in "
-                              "your helpdesk.")
+        self.show_placeholder(
+            "No ticket yet. Pick one above, paste its number or URL, or open it in your helpdesk."
+        )
 
     def show_placeholder(self, text: str) -> None:
         self.ticket = None

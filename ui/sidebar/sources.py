@@ -30,8 +30,10 @@ def source_location(hit: DocHit, cache: Path | None = None) -> str | None:
         cache = cache or data_dir() / "opened"
         with zipfile.ZipFile(root) as zf:
             names = set(zf.namelist())
-            member = hit.path if hit.path in names else next(
-                (n for n in names if n.endswith("/" + hit.path)), None
+            member = (
+                hit.path
+                if hit.path in names
+                else next((n for n in names if n.endswith("/" + hit.path)), None)
             )
             if member is None:
                 return None

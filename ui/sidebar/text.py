@@ -1,6 +1,6 @@
 """Pure text helpers for the sidebar's views (no Qt): highlighting, excerpts, ages, citations.
 
-    highlight_html("Restart the hub", ("hub",))  ->  'Restart the <b class="hl">hub</b>'
+highlight_html("Restart the hub", ("hub",))  ->  'Restart the <b class="hl">hub</b>'
 """
 
 from __future__ import annotations

@@ -348,8 +348,13 @@ class SidebarWindow(QMainWindow):
 
     def confirm(self, title: str, text: str) -> bool:
         """A Yes/No question (tests replace this)."""
-        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes
-                                      | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        answer = QMessageBox.question(
+            self,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def on_save_note_requested(self, text: str) -> None:
