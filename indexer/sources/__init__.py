@@ -13,11 +13,41 @@ from common.errors import SourceUnreadableError
 from indexer.documents import DocRef, RawDocument, Skipped
 from indexer.sources._tree import SourceTree, open_tree
 
-__all__ = ["READERS", "Reader", "SkipFile", "detect_kind", "make_reader", "open_tree"]
+__all__ = [
+    "READERS",
+    "Reader",
+    "SkipFile",
+    "decode_or_skip",
+    "detect_kind",
+    "make_reader",
+    "open_tree",
+    "read_or_skip",
+]
 
 
 class SkipFile(Exception):
     """Raised by a reader for a file it cannot use; the message is the reason shown."""
+
+
+def read_or_skip(tree: SourceTree, path: str) -> bytes:
+    """A file's bytes; `SkipFile` when unreadable or empty (every reader reports these alike)."""
+    try:
+        data = tree.read(path)
+    except (OSError, ValueError) as exc:
+        raise SkipFile(f"cannot read: {exc}") from exc
+    if not data.strip():
+        raise SkipFile("empty file")
+    return data
+
+
+def decode_or_skip(data: bytes) -> str:
+    """Text of unknown encoding (see `decode_text`); `SkipFile` for binary content."""
+    from indexer.convert import decode_text
+
+    try:
+        return decode_text(data)
+    except ValueError as exc:
+        raise SkipFile(str(exc)) from exc
 
 
 class Reader(Protocol):

@@ -59,7 +59,7 @@ from bs4 import BeautifulSoup, Tag
 
 from indexer.convert import decode_text, html_to_markdown, text_of
 from indexer.documents import DocRef, RawDocument, Skipped
-from indexer.sources import SkipFile
+from indexer.sources import SkipFile, decode_or_skip, read_or_skip
 from indexer.sources._filetext import TEXT_FILE_SUFFIXES, file_to_markdown
 from indexer.sources._tree import SourceTree
 
@@ -609,16 +609,7 @@ def _parse(text: str) -> BeautifulSoup:
 
 
 def _read_text(tree: SourceTree, path: str) -> str:
-    try:
-        data = tree.read(path)
-    except (OSError, ValueError) as exc:
-        raise SkipFile(f"cannot read: {exc}") from exc
-    if not data.strip():
-        raise SkipFile("empty file")
-    try:
-        text = decode_text(data)
-    except ValueError as exc:
-        raise SkipFile(str(exc)) from exc
+    text = decode_or_skip(read_or_skip(tree, path))
     if not text.strip():
         raise SkipFile("empty file")
     return text

@@ -22,9 +22,9 @@ from urllib.parse import quote
 
 from bs4 import BeautifulSoup, Tag
 
-from indexer.convert import decode_text, html_to_markdown, text_of, tidy_markdown
+from indexer.convert import html_to_markdown, text_of, tidy_markdown
 from indexer.documents import DocRef, RawDocument, Skipped
-from indexer.sources import SkipFile
+from indexer.sources import SkipFile, decode_or_skip, read_or_skip
 from indexer.sources._tree import SourceTree
 
 __all__ = ["DocsReader", "html_parser", "parse_date", "pretty_file_title", "rewrite_md_images"]
@@ -601,12 +601,7 @@ class DocsReader:
     def load(self, ref: DocRef) -> RawDocument:
         if self._tree is None:
             raise RuntimeError("DocsReader.load called before scan")
-        try:
-            data = self._tree.read(ref.path)
-        except (OSError, ValueError) as exc:
-            raise SkipFile(f"cannot read: {exc}") from exc
-        if not data.strip():
-            raise SkipFile("empty file")
+        data = read_or_skip(self._tree, ref.path)
         kind = _SUFFIXES.get(PurePosixPath(ref.path).suffix.lower())
         if kind is None:
             raise SkipFile("unsupported file type")
@@ -620,10 +615,7 @@ class DocsReader:
     # -- per format ---------------------------------------------------------------------------
 
     def _decode(self, data: bytes) -> str:
-        try:
-            text = decode_text(data)
-        except ValueError as exc:
-            raise SkipFile(str(exc)) from exc
+        text = decode_or_skip(data)
         if not text.strip():
             raise SkipFile("empty file")
         return text

@@ -37,7 +37,7 @@ from bs4 import BeautifulSoup, Tag
 
 from indexer.convert import decode_text, html_to_markdown, text_of, tidy_markdown
 from indexer.documents import DocRef, RawDocument, Skipped
-from indexer.sources import SkipFile
+from indexer.sources import SkipFile, decode_or_skip, read_or_skip
 from indexer.sources._tree import SourceTree
 from indexer.sources.docs import html_parser, parse_date, rewrite_md_images
 
@@ -415,16 +415,7 @@ class NotionReader:
             raise SkipFile("not found in the export any more")
         if entry.kind == "row":
             return self._load_row(ref, entry)
-        try:
-            data = self._tree.read(entry.path)
-        except (OSError, ValueError) as exc:
-            raise SkipFile(f"cannot read: {exc}") from exc
-        if not data.strip():
-            raise SkipFile("empty file")
-        try:
-            text = decode_text(data)
-        except ValueError as exc:
-            raise SkipFile(str(exc)) from exc
+        text = decode_or_skip(read_or_skip(self._tree, entry.path))
         if entry.kind == "html":
             return self._load_html(ref, entry, text)
         return self._load_md(ref, entry, text)
