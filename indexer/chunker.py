@@ -158,7 +158,13 @@ class Chunker:
         if not pieces and doc.title.strip():
             # A page with a title and no body (a category page) is still findable by its title.
             pieces.append(((), doc.title, None))
-        chunks = [
+        return self._enforce_limit(doc, doc_uid, self._build(doc, doc_uid, pieces))
+
+    def _build(
+        self, doc: RawDocument, doc_uid: str, pieces: list[tuple[tuple[str, ...], str, int | None]]
+    ) -> list[Chunk]:
+        """Number (heading path, passage, page) pieces into chunks with deterministic ids."""
+        return [
             Chunk(
                 id=chunk_id(doc_uid, n),
                 doc_key=doc.key,
@@ -170,7 +176,6 @@ class Chunker:
             )
             for n, (path, text, page) in enumerate(pieces)
         ]
-        return self._enforce_limit(doc, doc_uid, chunks)
 
     @staticmethod
     def _piece(section: _Section, blocks: list[_Block]) -> tuple[tuple[str, ...], str, int | None]:
@@ -254,28 +259,14 @@ class Chunker:
         sizes = self.count_tokens([c.embed_text for c in chunks])
         if all(s <= self.max_tokens for s in sizes):
             return chunks
-        fixed: list[tuple[str, str, int | None]] = []
+        fixed: list[tuple[tuple[str, ...], str, int | None]] = []
         for chunk, size in zip(chunks, sizes, strict=True):
+            path = tuple(chunk.heading.split(" > ")) if chunk.heading else ()
             if size <= self.max_tokens:
-                fixed.append((chunk.heading, chunk.text, chunk.page))
+                fixed.append((path, chunk.text, chunk.page))
                 continue
-            prefix_len = len(chunk.embed_text) - len(chunk.text)
-            prefix = chunk.embed_text[:prefix_len]
+            prefix = chunk.embed_text[: len(chunk.embed_text) - len(chunk.text)]
             budget = self.max_tokens - self.count_tokens([prefix])[0] - 4
             for part in self._split_words(chunk.text, max(8, budget)):
-                fixed.append((chunk.heading, part, chunk.page))
-        result = []
-        for n, (heading, text, page) in enumerate(fixed):
-            path = tuple(heading.split(" > ")) if heading else ()
-            result.append(
-                Chunk(
-                    id=chunk_id(doc_uid, n),
-                    doc_key=doc.key,
-                    ordinal=n,
-                    text=text,
-                    embed_text=self._prefix(doc, path) + text,
-                    heading=heading,
-                    page=page,
-                )
-            )
-        return result
+                fixed.append((path, part, chunk.page))
+        return self._build(doc, doc_uid, fixed)
