@@ -23,7 +23,7 @@ from indexer.chunker import Chunker
 from indexer.documents import Chunk, DocRef, RawDocument, Skipped
 from indexer.sources import SkipFile, detect_kind, make_reader, open_tree
 from indexer.sources._tree import SourceTree
-from indexer.store import ChunkRow, IndexStore, doc_uid
+from indexer.store import ChunkRow, DocRecord, IndexStore, doc_uid
 from models.embedder import Embedder
 
 EMBED_BATCH_CHUNKS = 1024
@@ -160,6 +160,12 @@ class Indexer:
             report.recovered = self.recover()
             self.store.set_meta("run_state", "running")
 
+        # One catalog read serves planning, change detection and writing.
+        catalog = self.store.docs()
+        by_source: dict[str, dict[str, DocRecord]] = {}
+        for uid, rec in catalog.items():
+            by_source.setdefault(rec.source_id, {})[uid] = rec
+
         plans: list[tuple[SourceSpec, str, Any, list[DocRef], set[str]]] = []
         seen_sources: set[str] = set()
         for source in sources:
@@ -167,13 +173,13 @@ class Indexer:
                 continue
             seen_sources.add(source.source_id)
             try:
-                plans.append(self._plan(source, report))
+                plans.append(self._plan(source, report, by_source.get(source.source_id, {})))
             except SourceUnreadableError as exc:
                 report.errors.append(str(exc))
 
         to_load: list[tuple[SourceSpec, str, Any, DocRef]] = []
         for source, kind, reader, refs, removed in plans:
-            existing = self.store.docs(source.source_id)
+            existing = by_source.get(source.source_id, {})
             for ref in refs:
                 rec = existing.get(doc_uid(source.source_id, ref.key))
                 if rec is not None and rec.state == "ok" and rec.fingerprint == ref.fingerprint:
@@ -191,14 +197,13 @@ class Indexer:
                     self.store.forget_docs(removed)
 
         if dry_run:
-            known = self.store.docs()
             for source, _kind, _reader, ref in to_load:
-                if doc_uid(source.source_id, ref.key) in known:
+                if doc_uid(source.source_id, ref.key) in catalog:
                     report.updated += 1
                 else:
                     report.added += 1
         elif to_load:
-            self._index(to_load, report)
+            self._index(to_load, report, catalog)
 
         for tree in self._trees:
             tree.close()
@@ -214,7 +219,7 @@ class Indexer:
         return report
 
     def _plan(
-        self, source: SourceSpec, report: IndexReport
+        self, source: SourceSpec, report: IndexReport, existing: dict[str, DocRecord]
     ) -> tuple[SourceSpec, str, Any, list[DocRef], set[str]]:
         tree = open_tree(source.path)
         kind = source.kind or detect_kind(tree)
@@ -233,7 +238,6 @@ class Indexer:
                 continue
             unique[ref.key] = ref
         report.skipped.extend(skipped)
-        existing = self.store.docs(source.source_id)
         if not unique and existing:
             tree.close()
             raise SourceUnreadableError(
@@ -285,8 +289,12 @@ class Indexer:
             source.source_id, ref, doc, chunks, _chunk_meta(source, kind, doc, uid), doc.content_hash()
         )
 
-    def _index(self, work: list[tuple[SourceSpec, str, Any, DocRef]], report: IndexReport) -> None:
-        existing = self.store.docs()
+    def _index(
+        self,
+        work: list[tuple[SourceSpec, str, Any, DocRef]],
+        report: IndexReport,
+        existing: dict[str, DocRecord],
+    ) -> None:
         self.progress.start(len(work))
         batch: list[_Loaded] = []
         batch_chunks = 0
@@ -319,7 +327,7 @@ class Indexer:
         finally:
             self.progress.stop()
 
-    def _write(self, batch: list[_Loaded], existing: dict, report: IndexReport) -> None:
+    def _write(self, batch: list[_Loaded], existing: dict[str, DocRecord], report: IndexReport) -> None:
         entries = []
         for item in batch:
             uid = doc_uid(item.source_id, item.ref.key)
