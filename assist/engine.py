@@ -94,7 +94,6 @@ class Engine:
     def warm_up(self) -> None:
         """Load the embedder, the index and the LLM now (call from a worker at startup)."""
         retriever = self.retriever
-        retriever.embedder.encode(["warm up"])
         retriever.store.vector_search(retriever.embedder.encode(["warm up"])[0].tolist(), 1)
         self.llm()
 
