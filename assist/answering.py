@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assist.config import LLMSettings, Settings
-from assist.extractive import extract, format_extract
+from assist.extractive import extract, format_extract, query_terms
 from assist.prompting import Prompt, PromptPassage, build_prompt, candidate_passages
 from assist.results import DocHit, SearchResult
 from assist.tickets import Ticket
@@ -253,6 +253,7 @@ def llm_from_settings(settings: LLMSettings) -> LocalLLM:
         n_ctx=settings.n_ctx,
         threads=settings.threads or None,
         temperature=settings.temperature,
+        cpu_copy=settings.cpu_copy,
     )
 
 
@@ -279,6 +280,8 @@ class Answerer:
             passages=candidate_passages(result, max_passages=self.settings.llm.max_passages),
             subject=question_or_ticket,
             max_tokens=self.settings.llm.max_answer_tokens,
+            prompt_budget=self.settings.llm.max_prompt_tokens or None,
+            terms=query_terms(result.query),
         )
 
     def answer(

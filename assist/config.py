@@ -103,10 +103,15 @@ class LLMSettings:
     max_answer_tokens: int = 384
     max_draft_tokens: int = 320
     max_passages: int = 3
-    """Passages shown to the model. Each costs ~200 tokens of prompt evaluation, which dominates
-    the time to the first answer token on a laptop CPU (~300 tokens/s for the default model on
-    two cores); raise it for a bigger model on a faster machine."""
+    """Passages shown to the model (condensed to what fits `max_prompt_tokens`)."""
+    max_prompt_tokens: int = 1024
+    """Prompt size cap, instructions included; 0 = whatever the context window allows. Prompt
+    evaluation is most of the wait for the first answer token on a CPU (~800 tokens/s for the
+    default model on two cores); raise it for a bigger context on a faster machine."""
     temperature: float = 0.2
+    cpu_copy: bool = True
+    """Run a small model stored in a quantization that is slow on CPUs (Q4_1, Q5_0, Q5_1; the
+    default model is Q4_1) from a cached Q8_0 copy: the same weights, about twice as fast."""
 
     def validate(self) -> LLMSettings:
         if self.n_ctx < 256:
@@ -117,6 +122,11 @@ class LLMSettings:
             value = getattr(self, name)
             if not 16 <= value < self.n_ctx:
                 raise ConfigError(f"llm.{name} must be between 16 and n_ctx - 1 (got {value}).")
+        if self.max_prompt_tokens and not 256 <= self.max_prompt_tokens <= self.n_ctx:
+            raise ConfigError(
+                f"llm.max_prompt_tokens must be 0 (no cap) or between 256 and n_ctx "
+                f"(got {self.max_prompt_tokens})."
+            )
         if not 1 <= self.max_passages <= 20:
             raise ConfigError(f"llm.max_passages must be between 1 and 20 (got {self.max_passages}).")
         if not 0.0 <= self.temperature <= 2.0:

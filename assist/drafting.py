@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from assist.answering import Citation, CitationFilter, Token, check_citations, citation_for
 from assist.config import TONES, Settings, Tone
-from assist.extractive import extract, format_extract
+from assist.extractive import extract, format_extract, query_terms
 from assist.prompting import Prompt, PromptPassage, build_prompt, candidate_passages
 from assist.results import DocHit, SearchResult
 from assist.tickets import Ticket
@@ -320,6 +320,8 @@ class Drafter:
             ),
             subject=ticket,
             max_tokens=self.settings.llm.max_draft_tokens,
+            prompt_budget=self.settings.llm.max_prompt_tokens or None,
+            terms=query_terms(result.query),
         )
 
     def _frame(self, ticket: Ticket, tone: str, body: str) -> str:

@@ -24,17 +24,24 @@ special tokens in the prompt). `neutralise()` turns all of those into inert text
 always ends at our closing tag, and the system message says that tagged text is data.
 
 Budgeting: `build_prompt()` guarantees prompt tokens + max_tokens <= n_ctx, counted with the
-model's own tokenizer and chat template. The ticket gets at most half of the room left after the
-instructions (more if the passages don't need it); then the lowest-ranked passages are dropped,
-then long passages are cut at sentence boundaries; a final exact count corrects any error.
+model's own tokenizer and chat template, and keeps the prompt within `prompt_budget` tokens when
+one is given: on a CPU, evaluating the prompt is most of the wait for the first answer token
+(~800 prompt tokens/s for the default model on two cores). The ticket gets at most half of the
+room left after the instructions (more if the passages don't need it); the lowest-ranked passages
+are dropped only while each would get less than `MIN_PASSAGE_TOKENS`; long passages are then
+condensed to the lines that share the most terms with the query (`condense`), or cut at sentence
+boundaries without a query; a final exact count corrects any error.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assist.extractive import terms_of
+from assist.query import clean_message
 from assist.results import DocHit, Passage, SearchResult
 from assist.tickets import Message, Ticket
 from common.errors import ModelError
@@ -42,6 +49,8 @@ from models.llm import LLM, ChatMessage, ContextOverflowError
 
 MIN_ANSWER_TOKENS = 32
 """Below this an answer is useless; `build_prompt` raises instead of shrinking further."""
+MIN_PASSAGE_TOKENS = 96
+"""A passage condensed below this says too little: drop the lowest-ranked one instead."""
 
 DATA_TAGS = ("ticket", "question", "passages", "passage", "system", "instructions", "task")
 
@@ -133,7 +142,9 @@ def _role_label(message: Message) -> str:
 
 
 def _render_message(message: Message) -> str:
-    return f"{_role_label(message)}:\n{message.body.strip()}"
+    # Greetings, sign-offs, signatures and quoted history cost prompt tokens and say nothing.
+    body = clean_message(message.body) or message.body.strip()
+    return f"{_role_label(message)}:\n{body}"
 
 
 def render_ticket(ticket: Ticket, llm: LLM | None = None, budget: int | None = None) -> str:
@@ -214,6 +225,92 @@ def truncate_to_tokens(llm: LLM, text: str, budget: int) -> str:
     return " ".join(words[:keep]).rstrip() + _ELLIPSIS if keep else ""
 
 
+_GAP = "…"
+
+
+def condense(llm: LLM, text: str, terms: frozenset[str], budget: int) -> str:
+    """The lines and sentences of `text` that share the most `terms`, in order, within `budget`.
+
+    A passage is retrieved for a few sentences in it; cutting it to its first sentences (what
+    `truncate_to_tokens` does) keeps an introduction and loses the step the ticket is about.
+    Units are picked by how many query terms they share (earlier first on ties), then the rest
+    fills in from the top; gaps are marked "…" on a line of their own, and a table row brings its
+    header row with it. Without terms, or if nothing matches, this is `truncate_to_tokens`.
+    """
+    if budget <= 0:
+        return ""
+    if llm.count_tokens(text) <= budget:
+        return text
+    units = [u for u in _condense_units(text) if u.strip()]
+    scores = [len(terms & terms_of(u)) for u in units] if terms else []
+    if not any(scores):
+        return truncate_to_tokens(llm, text, budget)
+    costs = [llm.count_tokens(u) for u in units]
+    gap_cost = llm.count_tokens(f"\n{_GAP}\n")
+    header_of = _table_headers(units)
+    chosen: set[int] = set()
+
+    def cost_with(extra: set[int]) -> int:
+        picked = sorted(chosen | extra)
+        gaps = sum(1 for a, b in itertools.pairwise(picked) if b != a + 1)
+        gaps += (picked[0] > 0) + (picked[-1] < len(units) - 1)
+        return sum(costs[i] for i in picked) + gaps * gap_cost
+
+    for i in sorted(range(len(units)), key=lambda i: (-scores[i], i)):
+        extra = {i, *header_of.get(i, ())}
+        if not extra <= chosen and cost_with(extra) <= budget:
+            chosen |= extra
+    if not chosen:
+        return truncate_to_tokens(llm, text, budget)
+    parts: list[str] = []
+    previous = -1
+    for i in sorted(chosen):
+        if i != previous + 1:
+            if parts:
+                parts[-1] = parts[-1].rstrip()
+            parts.append(f"\n{_GAP}\n")
+        parts.append(units[i])
+        previous = i
+    out = "".join(parts).strip()
+    if previous < len(units) - 1:
+        out += f"\n{_GAP}"
+    # Pieces counted apart can differ by a token where they meet: the exact count decides.
+    return out if llm.count_tokens(out) <= budget else truncate_to_tokens(llm, out, budget)
+
+
+_CONDENSE_UNIT_RE = re.compile(r"(?<=[^\s\d][.!?])[ \t]+|\n+")  # not after "1." of a list item
+
+
+def _condense_units(text: str) -> list[str]:
+    """Sentences and lines, each with the whitespace that follows it, so joining them restores the text."""
+    units: list[str] = []
+    start = 0
+    for match in _CONDENSE_UNIT_RE.finditer(text):
+        units.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        units.append(text[start:])
+    return units
+
+
+def _table_headers(units: list[str]) -> dict[int, tuple[int, ...]]:
+    """For each Markdown table row, the header row and separator of its table (a row alone is
+    a list of values without names)."""
+    headers: dict[int, tuple[int, ...]] = {}
+    header: tuple[int, ...] = ()
+    for i, unit in enumerate(units):
+        line = unit.strip()
+        if not line.startswith("|"):
+            header = ()
+            continue
+        if not header:
+            header = (i,)
+        elif len(header) == 1 and i == header[0] + 1 and set(line) <= set("|-: "):
+            header = (header[0], i)
+        headers[i] = tuple(h for h in header if h != i)
+    return headers
+
+
 # -- the prompt --------------------------------------------------------------------------------
 
 
@@ -263,6 +360,8 @@ def build_prompt(
     subject: Ticket | str,
     max_tokens: int,
     margin: int = 4,
+    prompt_budget: int | None = None,
+    terms: frozenset[str] = frozenset(),
 ) -> Prompt:
     """Assemble and budget a prompt so that prompt tokens + max_tokens <= llm.n_ctx.
 
@@ -274,6 +373,11 @@ def build_prompt(
         max_tokens: Tokens wanted for the reply; lowered only if even the bare instructions leave
             no room (never below `MIN_ANSWER_TOKENS`: then `ContextOverflowError`).
         margin: Tokens kept free for tokenizer differences at the seams.
+        prompt_budget: Most prompt tokens wanted (instructions included), for speed; None = as
+            many as the context window allows. Never cuts below what a short ticket and one
+            condensed passage need.
+        terms: Query terms (`extractive.query_terms`): long passages are condensed to the lines
+            that share them instead of being cut to their first sentences.
 
     Raises:
         ContextOverflowError: The instructions alone don't fit the context window.
@@ -287,6 +391,8 @@ def build_prompt(
         )
     max_tokens = min(max_tokens, n_ctx - base - margin)
     room = n_ctx - base - margin - max_tokens
+    if prompt_budget is not None:
+        room = min(room, max(prompt_budget - base - margin, 2 * MIN_PASSAGE_TOKENS))
 
     passage_costs = [llm.count_tokens(p.render()) + 2 for p in passages]
     # The ticket may take whatever the passages leave, but never less than half the room.
@@ -297,14 +403,15 @@ def build_prompt(
         data = truncate_to_tokens(llm, neutralise(subject.strip()), ticket_budget)
     room -= llm.count_tokens(data) + 2
 
-    # Lowest-ranked passages go first; at least one stays, to be cut down below if needed.
+    # Lowest-ranked passages go first, while each would get too little room to be worth showing;
+    # at least one stays. The rest are condensed (or cut) below to share the room.
     kept = list(passages)
     costs = list(passage_costs)
-    while len(kept) > 1 and sum(costs) > room:
+    while len(kept) > 1 and sum(costs) > room and room < MIN_PASSAGE_TOKENS * len(kept):
         kept.pop()
         costs.pop()
     if kept and sum(costs) > room:
-        kept, costs = _shrink_longest(llm, kept, costs, room)
+        kept, costs = _shrink_longest(llm, kept, costs, room, terms)
     # Shrinking may have emptied one in the middle: number what is shown 1..k, as the model sees it.
     kept = [_renumber(p, i) for i, p in enumerate(kept, start=1)]
 
@@ -318,7 +425,8 @@ def build_prompt(
         if kept:
             last = kept[-1]
             target = llm.count_tokens(last.text) - over - margin
-            shorter = truncate_to_tokens(llm, last.text, target)
+            # From the full passage again: condensing a condensed text would stack "…" markers.
+            shorter = condense(llm, neutralise(last.passage.text.strip()), terms, target)
             kept[-1:] = [_replace_text(last, shorter)] if shorter and len(shorter) < len(last.text) else []
         elif data:
             data = truncate_to_tokens(llm, data, llm.count_tokens(data) - over - margin)
@@ -337,9 +445,9 @@ def _renumber(p: PromptPassage, n: int) -> PromptPassage:
 
 
 def _shrink_longest(
-    llm: LLM, kept: list[PromptPassage], costs: list[int], room: int
+    llm: LLM, kept: list[PromptPassage], costs: list[int], room: int, terms: frozenset[str]
 ) -> tuple[list[PromptPassage], list[int]]:
-    """Cut the longest passages (at sentence ends) until the total fits `room`."""
+    """Condense (or cut) the longest passages until the total fits `room`."""
     kept, costs = list(kept), list(costs)
     while kept and sum(costs) > room:
         i = max(range(len(kept)), key=costs.__getitem__)
@@ -349,7 +457,7 @@ def _shrink_longest(
         second = max((c for j, c in enumerate(costs) if j != i), default=0)
         target = max(room - others, min(costs[i] - 1, max(second, room // len(kept))))
         label_cost = costs[i] - llm.count_tokens(kept[i].text)
-        text = truncate_to_tokens(llm, kept[i].text, target - label_cost)
+        text = condense(llm, neutralise(kept[i].passage.text.strip()), terms, target - label_cost)
         if not text:
             del kept[i], costs[i]
             continue

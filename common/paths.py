@@ -1,7 +1,7 @@
 """Where Agent Assist keeps its files. The only module that knows about platform dirs.
 
 Every location can be overridden by an env var, so tests and IT can point elsewhere:
-`ASSIST_DATA_DIR` (index, feedback), `ASSIST_MODELS_DIR`, `ASSIST_CONFIG_DIR`.
+`ASSIST_DATA_DIR` (index, feedback), `ASSIST_MODELS_DIR`, `ASSIST_CONFIG_DIR`, `ASSIST_CACHE_DIR`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ def default_index_dir() -> Path:
 
 def models_dir() -> Path:
     return _env_path("ASSIST_MODELS_DIR") or data_dir() / "models"
+
+
+def cache_dir() -> Path:
+    """Files derived from others that can be rebuilt at any time (e.g. CPU-friendly model copies)."""
+    from platformdirs import user_cache_dir
+
+    return _env_path("ASSIST_CACHE_DIR") or Path(user_cache_dir(APP_NAME, appauthor=False))
 
 
 def bundle_dir() -> Path:

@@ -25,6 +25,8 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     for var in ("ASSIST_DB", "ASSIST_EMBEDDER", "ASSIST_LLM_MODEL", "ASSIST_MODELS_DIR"):
         monkeypatch.delenv(var, raising=False)
+    # One cache for the session: derived files (the default model's Q8_0 copy) are made once.
+    monkeypatch.setenv("ASSIST_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture(scope="session")

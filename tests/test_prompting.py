@@ -6,10 +6,13 @@ import re
 
 import pytest
 
+from assist.extractive import query_terms
 from assist.prompting import (
+    MIN_PASSAGE_TOKENS,
     PromptPassage,
     build_prompt,
     candidate_passages,
+    condense,
     neutralise,
     render_ticket,
     truncate_to_tokens,
@@ -295,3 +298,110 @@ def test_prompt_passage_label_without_heading() -> None:
     p = PromptPassage(4, hit, hit.passages[0], "Text.")
     assert p.label == "[4] Billing FAQ"
     assert p.title_line == "Billing FAQ"
+
+
+# -- condensing passages to what the ticket is about -------------------------------------------
+
+ARTICLE = """Lumen hubs connect to your home network over Wi-Fi or Ethernet. They were introduced in 2021.
+The hub keeps working when the internet is down; only remote control stops.
+
+## LED colours
+
+| Colour | Meaning |
+| --- | --- |
+| Green | Online |
+| Orange, pulsing | No internet connection |
+| Red | Hardware fault |
+
+## After changing your router
+
+1. Unplug the hub for ten seconds.
+2. Open the app and choose Settings > Hub > Change Wi-Fi network.
+3. Enter the new network name and password.
+
+Your lights and scenes are kept; there is no need to set them up again."""
+
+
+def test_condense_keeps_the_lines_about_the_ticket_in_order_with_gaps_marked() -> None:
+    llm = FakeLLM()
+    terms = query_terms("Hub ring is orange after we changed router, need new wifi network password?")
+    out = condense(llm, ARTICLE, terms, 60)
+    assert llm.count_tokens(out) <= 60
+    # The whole numbered procedure, markers included, and not the intro a prefix cut would keep.
+    assert "2. Open the app and choose Settings > Hub > Change Wi-Fi network." in out
+    assert "3. Enter the new network name and password." in out
+    assert "introduced in 2021" not in out
+    positions = [ARTICLE.index(line) for line in out.splitlines() if line.strip() and line != "…"]
+    assert positions == sorted(positions)  # document order
+    assert "\n…\n" in out and out.endswith("…")  # gaps are marked
+
+
+def test_condense_brings_a_table_row_with_its_header() -> None:
+    llm = FakeLLM()
+    out = condense(llm, ARTICLE, query_terms("What does the orange pulsing light on the hub mean?"), 30)
+    assert "| Colour | Meaning |\n| --- | --- |\n" in out
+    assert "| Orange, pulsing | No internet connection |" in out
+    assert "| Red | Hardware fault |" not in out
+
+
+def test_condense_without_matching_terms_is_a_prefix_cut() -> None:
+    llm = FakeLLM()
+    assert condense(llm, ARTICLE, frozenset(), 30) == truncate_to_tokens(llm, ARTICLE, 30)
+    assert condense(llm, ARTICLE, frozenset({"zebra"}), 30) == truncate_to_tokens(llm, ARTICLE, 30)
+    assert condense(llm, "Short text.", frozenset({"text"}), 30) == "Short text."
+
+
+@pytest.mark.parametrize("budget", [8, 20, 45, 90])
+def test_condense_never_exceeds_the_budget_of_the_real_tokenizer(small_llm: LocalLLM, budget: int) -> None:
+    terms = query_terms("orange ring new router password")
+    out = condense(small_llm, ARTICLE, terms, budget)
+    assert small_llm.count_tokens(out) <= budget
+
+
+@pytest.fixture(scope="module")
+def counting_llm() -> LocalLLM:
+    """The default model's tokenizer and template with a 2k window (only the vocabulary loads)."""
+    llm = LocalLLM(n_ctx=2048)
+    yield llm
+    llm.close()
+
+
+def test_prompt_budget_condenses_every_passage_instead_of_dropping(counting_llm: LocalLLM) -> None:
+    small_llm = counting_llm
+    hits = [doc_hit(i, f"Article {i}", _long_text(8, f"topic{i}") + "\n\n" + ARTICLE) for i in range(1, 4)]
+    t = ticket("Hello,\n\nthe ring on my hub is orange since the new router. Password?\n\nThanks,\nAnna")
+    args = dict(system=SYSTEM, task=TASK, subject=t, max_tokens=128)
+    result = search_result(*hits)
+    full = build_prompt(small_llm, passages=candidate_passages(result), **args)
+    assert full.dropped == 0 and not any(p.truncated for p in full.passages)
+
+    terms = query_terms("ring hub orange new router password")
+    passages = candidate_passages(result)
+    fast = build_prompt(small_llm, passages=passages, prompt_budget=600, terms=terms, **args)
+    assert fast.prompt_tokens <= 600 < full.prompt_tokens
+    assert [p.hit.title for p in fast.passages] == ["Article 1", "Article 2", "Article 3"]
+    for p in fast.passages:
+        assert p.truncated and "new network name and password" in p.text  # the relevant step stays
+        assert "…" in p.text and p.text.count("procedure explains") < 8  # the filler is what goes
+    ticket_text = _ticket_span(fast.messages[1]["content"])
+    assert "orange since the new router" in ticket_text
+    assert "Hello" not in ticket_text and "Thanks" not in ticket_text  # greeting and sign-off
+    assert ticket_text.rstrip().endswith("Password?")
+
+
+def test_a_tight_prompt_budget_drops_the_lowest_ranked_passages(small_llm: LocalLLM) -> None:
+    hits = [doc_hit(i, f"Article {i}", ARTICLE) for i in range(1, 6)]
+    prompt = build_prompt(
+        small_llm,
+        system=SYSTEM,
+        task=TASK,
+        passages=candidate_passages(search_result(*hits), max_passages=5),
+        subject=ticket("orange ring"),
+        max_tokens=128,
+        prompt_budget=1,  # below any sensible size: the floor keeps two passages' worth
+        terms=query_terms("orange ring"),
+    )
+    room = 2 * MIN_PASSAGE_TOKENS
+    assert 1 <= len(prompt.passages) <= room // MIN_PASSAGE_TOKENS
+    titles = [p.hit.title for p in prompt.passages]
+    assert titles == [f"Article {i}" for i in range(1, len(titles) + 1)]
