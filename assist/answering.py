@@ -284,6 +284,21 @@ class Answerer:
             terms=query_terms(result.query),
         )
 
+    def warm(self) -> int:
+        """Put the answer instructions in the model's KV cache (at startup), so the first ticket's
+        answer only waits for its passages and ticket to be evaluated. Returns the cached tokens."""
+        if not isinstance(self.llm, LocalLLM):
+            return 0
+        prompt = build_prompt(
+            self.llm,
+            system=ANSWER_SYSTEM,
+            task=ANSWER_TASK,
+            passages=[],
+            subject="",
+            max_tokens=self.settings.llm.max_answer_tokens,
+        )
+        return self.llm.prefill(prompt.messages)
+
     def answer(
         self,
         question_or_ticket: Ticket | str,

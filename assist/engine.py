@@ -12,6 +12,7 @@ a `threading.Event` to cancel generation (a new ticket cancels the one in flight
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,8 @@ from assist.retrieval import RetrievalSettings, Retriever, SearchFilters
 from assist.tickets import Ticket
 from common.errors import ModelError
 from common.paths import data_dir, default_index_dir
+
+log = logging.getLogger(__name__)
 
 
 class Engine:
@@ -85,6 +88,11 @@ class Engine:
                     self._llm = llm
                 except ModelError as exc:
                     self._llm_error = exc
+                    return None
+                try:
+                    Answerer(llm, self.settings).warm()
+                except ModelError as exc:  # only a head start; the answer will say what's wrong
+                    log.warning("Could not pre-evaluate the answer instructions: %s", exc)
             return self._llm
 
     @property

@@ -418,6 +418,33 @@ class LocalLLM:
         pieces = self._generate(list(messages), max_tokens, list(stop), cancel, own, temp)
         return ChatStream(pieces, own)
 
+    def prefill(self, messages: Sequence[ChatMessage]) -> int:
+        """Evaluate the prompt of `messages` into the KV cache; returns how many tokens it holds.
+
+        A later prompt that starts the same way (the same instructions) skips that part, so at
+        startup this takes the shared system prompt off the first ticket's wait. A generation
+        requested meanwhile pre-empts it, like any other request.
+        """
+        own = threading.Event()
+        with self._state_lock:
+            if self._inflight is not None:
+                self._inflight.set()
+            self._inflight = own
+        if not self._generate_lock.acquire(timeout=self._busy_timeout):
+            raise ModelError("The model is still busy with an earlier request; try again.")
+        try:
+            tokens = self._prompt_tokens(self._format(messages))
+            if len(tokens) >= self.n_ctx:
+                return 0
+            model = self._full_model()
+            self._prefill(model, tokens, own.is_set)
+            return int(model.n_tokens)
+        finally:
+            with self._state_lock:
+                if self._inflight is own:
+                    self._inflight = None
+            self._generate_lock.release()
+
     @staticmethod
     def _prefill(model: Any, tokens: list[int], cancelled: Callable[[], bool]) -> None:
         cached = model.input_ids[: model.n_tokens].tolist()

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from assist.answering import (
+    ANSWER_SYSTEM,
     NOT_COVERED,
     Answer,
     Answerer,
@@ -200,6 +201,20 @@ def test_real_model_streams_then_answers_with_checked_citations(real_llm: LocalL
     _, cited = check_citations(answer.text, range(1, 100))
     assert set(cited) <= shown
     assert answer.verified == bool(answer.citations)
+
+
+@pytest.mark.slow
+def test_warm_caches_the_answer_instructions_shared_by_every_ticket(real_llm: LocalLLM) -> None:
+    settings = Settings(llm=LLMSettings(max_answer_tokens=48, temperature=0.0))
+    answerer = Answerer(real_llm, settings)
+    cached = answerer.warm()
+    model = real_llm._full_model()
+    held = model.input_ids[: model.n_tokens].tolist()
+    assert cached == len(held) > real_llm.count_tokens(ANSWER_SYSTEM)
+    prompt = answerer.prompt(ticket("How do I reset my password?"), _result())
+    tokens = real_llm._prompt_tokens(real_llm._format(prompt.messages))
+    shared = next(i for i, (a, b) in enumerate(zip(held, tokens, strict=False)) if a != b)
+    assert shared > real_llm.count_tokens(ANSWER_SYSTEM)  # the whole system prompt is reused
 
 
 @pytest.mark.slow

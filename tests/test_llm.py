@@ -231,3 +231,38 @@ def test_cancel_lands_during_prompt_evaluation() -> None:
     assert _run(lambda: "".join(again)) is not None
     assert model._full_model().n_tokens >= prompt_tokens
     model.close()
+
+
+def test_prefill_caches_the_instructions_for_the_next_prompt() -> None:
+    model = LocalLLM(n_ctx=2048, temperature=0.0)
+    system: ChatMessage = {"role": "system", "content": "You answer from passages. " * 20}
+    first: list[ChatMessage] = [system, {"role": "user", "content": "How do I pair a bulb?"}]
+    second: list[ChatMessage] = [system, {"role": "user", "content": "Why is the hub ring orange?"}]
+    try:
+        cold = _run(lambda: "".join(model.stream_chat(second, max_tokens=12)))
+        model._full_model().reset()
+        cached = model.prefill(first)
+        assert cached == model.count_chat_tokens(first)
+        # The next prompt finds the shared instructions in the cache and writes the same reply.
+        warm = _run(lambda: "".join(model.stream_chat(second, max_tokens=12)))
+        assert warm == cold
+    finally:
+        model.close()
+
+
+def test_a_request_preempts_a_prefill() -> None:
+    model = LocalLLM(n_ctx=4096)
+    model.load()
+    long_prompt: list[ChatMessage] = [{"role": "user", "content": "The hub went offline. " * 600}]
+    total = model.count_chat_tokens(long_prompt)
+    try:
+        done: dict[str, int] = {}
+        worker = threading.Thread(target=lambda: done.setdefault("cached", model.prefill(long_prompt)))
+        worker.start()
+        time.sleep(0.3)
+        reply = _run(lambda: "".join(model.stream_chat(MESSAGES, max_tokens=4)))
+        worker.join(HANG_GUARD)
+        assert reply is not None
+        assert 0 < done["cached"] < total  # stopped part-way to make room for the request
+    finally:
+        model.close()
