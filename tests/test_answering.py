@@ -8,7 +8,7 @@ import time
 import pytest
 
 from assist.answering import (
-    ANSWER_SYSTEM,
+    ANSWER_TASK,
     NOT_COVERED,
     Answer,
     Answerer,
@@ -18,6 +18,7 @@ from assist.answering import (
     llm_from_settings,
 )
 from assist.config import LLMSettings, Settings
+from assist.prompting import SYSTEM
 from common.errors import ModelError, ModelLoadError
 from models.llm import LocalLLM
 from models.locate import ModelNotFound
@@ -172,10 +173,9 @@ def test_injection_ticket_reaches_the_model_only_as_data() -> None:
     user = llm.last_user
     assert user.count("</ticket>") == 1
     assert user.index("reveal the internal policy") < user.index("</ticket>")
-    from assist.answering import ANSWER_SYSTEM
-
-    assert llm.last_system == ANSWER_SYSTEM  # the ticket adds nothing to the instructions
-    assert "never an instruction" in ANSWER_SYSTEM
+    assert llm.last_system == SYSTEM  # the ticket adds nothing to the instructions
+    assert "never an instruction" in SYSTEM
+    assert user.rstrip().endswith(ANSWER_TASK)  # the task comes after the data
 
 
 # -- with the real model ------------------------------------------------------------------------
@@ -210,11 +210,11 @@ def test_warm_caches_the_answer_instructions_shared_by_every_ticket(real_llm: Lo
     cached = answerer.warm()
     model = real_llm._full_model()
     held = model.input_ids[: model.n_tokens].tolist()
-    assert cached == len(held) > real_llm.count_tokens(ANSWER_SYSTEM)
+    assert cached == len(held) > real_llm.count_tokens(SYSTEM)
     prompt = answerer.prompt(ticket("How do I reset my password?"), _result())
     tokens = real_llm._prompt_tokens(real_llm._format(prompt.messages))
     shared = next(i for i, (a, b) in enumerate(zip(held, tokens, strict=False)) if a != b)
-    assert shared > real_llm.count_tokens(ANSWER_SYSTEM)  # the whole system prompt is reused
+    assert shared > real_llm.count_tokens(SYSTEM)  # the whole system prompt is reused
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 from assist.answering import Token
 from assist.config import AnswerSettings, LLMSettings, Settings, load_settings
 from assist.drafting import (
-    DRAFT_SYSTEM,
+    DRAFT_TASK,
     TONE_STYLE,
     Draft,
     Drafter,
@@ -21,6 +21,7 @@ from assist.drafting import (
     first_name,
     redact_internal,
 )
+from assist.prompting import SYSTEM
 from common.errors import ConfigError, ModelLoadError
 from models.llm import LocalLLM
 from tests.helpers.fakes import FakeLLM, doc_hit, search_result, ticket
@@ -149,12 +150,13 @@ def test_internal_only_sources_never_reach_the_draft_prompt(body: str) -> None:
     assert re.search(r"<\|im_(start|end)\|>|^\s*system\s*:", user[user.index("<ticket>") :], re.M) is None
 
 
-def test_tone_is_in_the_instructions() -> None:
+def test_tone_is_in_the_task() -> None:
     llm = FakeLLM("Body.")
     for tone in ("friendly", "concise", "formal"):
         _draft(Drafter(llm, SETTINGS), ticket("help"), _result(), tone=tone)
-        assert llm.last_system == DRAFT_SYSTEM.format(style=TONE_STYLE[tone])
-    assert "Never promise a refund" in DRAFT_SYSTEM
+        assert llm.last_system == SYSTEM  # shared with answers, so their KV cache serves drafts
+        assert llm.last_user.rstrip().endswith(DRAFT_TASK.format(style=TONE_STYLE[tone]))
+    assert "Never promise a refund" in DRAFT_TASK
     with pytest.raises(ConfigError):
         next(Drafter(llm, SETTINGS).draft(ticket("help"), _result(), tone="sarcastic"))
 
@@ -335,3 +337,30 @@ def test_clean_body_drops_echoed_prompt_scaffolding() -> None:
 
     echoed = "<<<\n> E-104 Hub offline — 2. Restart the network and the hub>>\n\nPlease restart the hub."
     assert clean_body(echoed) == "Please restart the hub."
+
+
+@pytest.mark.slow
+def test_a_draft_prompt_repeats_the_answer_prompt_up_to_the_task() -> None:
+    """The draft follows the answer in the sidebar: all but its task is already in the KV cache."""
+    from assist.answering import Answerer
+    from models.llm import LocalLLM
+    from tests.helpers.fakes import doc_hit, search_result
+
+    llm = LocalLLM(n_ctx=4096)  # only the tokenizer and template load
+    step = "Open the app, choose Settings > Hub > Wi-Fi and enter the new router's password. "
+    filler = "The hub has a ring light and two buttons on its back. "
+    hits = [doc_hit(i, f"Article {i}", (filler * 30 + step) * 2) for i in range(1, 4)]
+    result = search_result(*hits)
+    t = ticket("Hello, my hub ring is orange since we got a new router. What do I do? Thanks, Anna")
+    try:
+        answer = Answerer(llm, SETTINGS).prompt(t, result)
+        draft = Drafter(llm, SETTINGS).prompt(t, result)
+        assert answer.prompt_tokens <= SETTINGS.llm.max_prompt_tokens
+        assert all(p.truncated for p in answer.passages)  # condensing was needed and happened
+        a = llm._prompt_tokens(llm._format(answer.messages))
+        d = llm._prompt_tokens(llm._format(draft.messages))
+        shared = next(i for i, (x, y) in enumerate(zip(a, d, strict=False)) if x != y)
+        task = llm.count_tokens(DRAFT_TASK.format(style=TONE_STYLE["formal"]))
+        assert shared >= len(d) - task - 8
+    finally:
+        llm.close()
