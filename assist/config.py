@@ -104,7 +104,7 @@ class LLMSettings:
     max_draft_tokens: int = 320
     max_passages: int = 3
     """Passages shown to the model (condensed to what fits `max_prompt_tokens`)."""
-    max_prompt_tokens: int = 1024
+    max_prompt_tokens: int = 896
     """Prompt size cap, instructions included; 0 = whatever the context window allows. Prompt
     evaluation is most of the wait for the first answer token on a CPU (~800 tokens/s for the
     default model on two cores); raise it for a bigger context on a faster machine."""

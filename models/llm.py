@@ -120,8 +120,9 @@ class LLM(Protocol):
         ...
 
 
-PREFILL_SLICE = 96
-"""Prompt tokens evaluated between two checks of the cancel flag (~0.3 s on two CPU cores)."""
+PREFILL_SLICE = 256
+"""Prompt tokens evaluated between two checks of the cancel flag (~0.35 s on two CPU cores; bigger
+slices evaluate no faster, smaller ones up to 7% slower)."""
 
 
 def physical_cores() -> int:
@@ -489,7 +490,7 @@ class LocalLLM:
 
             # Prompt evaluation is most of the wait on a CPU and one llama.cpp eval can't be
             # interrupted, so evaluate all but the last prompt token here, in slices, checking the
-            # cancel flag between them: a ticket switch then lands within one slice (~0.3 s), not
+            # cancel flag between them: a ticket switch then lands within one slice (~0.35 s), not
             # after the whole prompt. create_completion finds that prefix in the KV cache and
             # decodes only the last token (llama-cpp-python reuses the longest common prefix).
             self._prefill(model, tokens[:-1], cancelled)
