@@ -122,6 +122,12 @@ def test_answer_settings_from_toml(tmp_path: Path) -> None:
     path.write_text("[llm]\nn_ctx = 2048\nmax_answer_tokens = 4096\n")
     with pytest.raises(ConfigError):
         load_settings(path, environ={})
+    path.write_text("[llm]\nmax_prompt_tokens = 0\ncpu_copy = false\n")
+    llm = load_settings(path, environ={}).llm
+    assert llm.max_prompt_tokens == 0 and llm.cpu_copy is False
+    path.write_text("[llm]\nn_ctx = 2048\nmax_prompt_tokens = 3000\n")
+    with pytest.raises(ConfigError, match="max_prompt_tokens"):
+        load_settings(path, environ={})
 
 
 # -- what the model is given --------------------------------------------------------------------
