@@ -469,24 +469,33 @@ def _renumber(p: PromptPassage, n: int) -> PromptPassage:
 def _shrink_longest(
     llm: LLM, kept: list[PromptPassage], costs: list[int], room: int, terms: frozenset[str]
 ) -> tuple[list[PromptPassage], list[int]]:
-    """Condense (or cut) the longest passages until the total fits `room`."""
+    """Condense (or cut) the longest passages until the total fits `room`.
+
+    Fair shares: passages smaller than an even split keep their size, the others share what is
+    left equally, so several long passages are trimmed alike instead of one being emptied; each
+    is condensed once per pass (counting tokens is the cost here), from its full text.
+    """
     kept, costs = list(kept), list(costs)
     while kept and sum(costs) > room:
-        i = max(range(len(kept)), key=costs.__getitem__)
-        others = sum(costs) - costs[i]
-        # Give the longest one what the others leave, but no more than the next-longest needs to
-        # lose, so several long passages are trimmed evenly instead of one being emptied.
-        second = max((c for j, c in enumerate(costs) if j != i), default=0)
-        target = max(room - others, min(costs[i] - 1, max(second, room // len(kept))))
-        label_cost = costs[i] - llm.count_tokens(kept[i].text)
-        text = condense(llm, neutralise(kept[i].passage.text.strip()), terms, target - label_cost)
-        if not text:
-            del kept[i], costs[i]
-            continue
-        kept[i] = _replace_text(kept[i], text)
-        new_cost = llm.count_tokens(kept[i].render()) + 2
-        if new_cost >= costs[i]:  # no progress possible: drop it rather than loop
-            del kept[i], costs[i]
-            continue
-        costs[i] = new_cost
+        shares: dict[int, int] = {}
+        left = room
+        by_size = sorted(range(len(kept)), key=costs.__getitem__)
+        for done, i in enumerate(by_size):
+            shares[i] = min(costs[i], left // (len(kept) - done))
+            left -= shares[i]
+        progress = False
+        for i in sorted(shares, reverse=True):  # from the end, so deleting keeps indices valid
+            if costs[i] <= shares[i]:
+                continue
+            progress = True
+            label_cost = costs[i] - llm.count_tokens(kept[i].text)
+            text = condense(llm, neutralise(kept[i].passage.text.strip()), terms, shares[i] - label_cost)
+            shorter = _replace_text(kept[i], text) if text else None
+            cost = llm.count_tokens(shorter.render()) + 2 if shorter else costs[i]
+            if shorter is None or cost >= costs[i]:  # no room for anything of it: drop it
+                del kept[i], costs[i]
+                continue
+            kept[i], costs[i] = shorter, cost
+        if not progress:
+            break
     return kept, costs
