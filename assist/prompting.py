@@ -87,6 +87,8 @@ _ROLE_LINE_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+# Condensing picks whole sentences and lines: not after ":" or ";", nor after the "1." of a list item.
+_CONDENSE_UNIT_RE = re.compile(r"(?<=[^\s\d][.!?])[ \t]+|\n+")
 _ELLIPSIS = " …"
 
 
@@ -205,11 +207,12 @@ def render_ticket(ticket: Ticket, llm: LLM | None = None, budget: int | None = N
 # -- truncation --------------------------------------------------------------------------------
 
 
-def _sentence_units(text: str) -> list[str]:
-    """Split after sentence ends and line breaks, keeping the separators with the left part."""
+def _sentence_units(text: str, boundary: re.Pattern[str] = _SENTENCE_END_RE) -> list[str]:
+    """Split after each `boundary`, keeping the separators with the left part (joining restores
+    the text)."""
     units: list[str] = []
     start = 0
-    for match in _SENTENCE_END_RE.finditer(text):
+    for match in boundary.finditer(text):
         units.append(text[start : match.end()])
         start = match.end()
     if start < len(text):
@@ -261,7 +264,7 @@ def condense(llm: LLM, text: str, terms: frozenset[str], budget: int) -> str:
         return ""
     if llm.count_tokens(text) <= budget:
         return text
-    units = [u for u in _condense_units(text) if u.strip()]
+    units = [u for u in _sentence_units(text, _CONDENSE_UNIT_RE) if u.strip()]
     scores = [len(terms & terms_of(u)) for u in units] if terms else []
     if not any(scores):
         return truncate_to_tokens(llm, text, budget)
@@ -296,21 +299,6 @@ def condense(llm: LLM, text: str, terms: frozenset[str], budget: int) -> str:
         out += f"\n{_GAP}"
     # Pieces counted apart can differ by a token where they meet: the exact count decides.
     return out if llm.count_tokens(out) <= budget else truncate_to_tokens(llm, out, budget)
-
-
-_CONDENSE_UNIT_RE = re.compile(r"(?<=[^\s\d][.!?])[ \t]+|\n+")  # not after "1." of a list item
-
-
-def _condense_units(text: str) -> list[str]:
-    """Sentences and lines, each with the whitespace that follows it, so joining them restores the text."""
-    units: list[str] = []
-    start = 0
-    for match in _CONDENSE_UNIT_RE.finditer(text):
-        units.append(text[start : match.end()])
-        start = match.end()
-    if start < len(text):
-        units.append(text[start:])
-    return units
 
 
 def _table_headers(units: list[str]) -> dict[int, tuple[int, ...]]:

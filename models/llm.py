@@ -31,6 +31,7 @@ import platform
 import subprocess
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, runtime_checkable
 
@@ -410,11 +411,7 @@ class LocalLLM:
         Returns:
             A `ChatStream` of text pieces. Nothing runs until it is first iterated.
         """
-        own = threading.Event()
-        with self._state_lock:
-            if self._inflight is not None:
-                self._inflight.set()
-            self._inflight = own
+        own = self._preempt()
         temp = self.temperature if temperature is None else temperature
         pieces = self._generate(list(messages), max_tokens, list(stop), cancel, own, temp)
         return ChatStream(pieces, own)
@@ -426,20 +423,32 @@ class LocalLLM:
         startup this takes the shared system prompt off the first ticket's wait. A generation
         requested meanwhile pre-empts it, like any other request.
         """
-        own = threading.Event()
-        with self._state_lock:
-            if self._inflight is not None:
-                self._inflight.set()
-            self._inflight = own
-        if not self._generate_lock.acquire(timeout=self._busy_timeout):
-            raise ModelError("The model is still busy with an earlier request; try again.")
-        try:
+        own = self._preempt()
+        with self._turn(own):
             tokens = self._prompt_tokens(self._format(messages))
             if len(tokens) >= self.n_ctx:
                 return 0
             model = self._full_model()
             self._prefill(model, tokens, own.is_set)
             return int(model.n_tokens)
+
+    def _preempt(self) -> threading.Event:
+        """Become the request in flight, cancelling the one before; returns our cancel flag."""
+        own = threading.Event()
+        with self._state_lock:
+            if self._inflight is not None:
+                self._inflight.set()
+            self._inflight = own
+        return own
+
+    @contextmanager
+    def _turn(self, own: threading.Event) -> Iterator[None]:
+        """Hold the model for one request: wait for a pre-empted one to notice its cancel flag and
+        let go of the llama context, and stop being the request in flight afterwards."""
+        if not self._generate_lock.acquire(timeout=self._busy_timeout):
+            raise ModelError("The model is still busy with an earlier request; try again.")
+        try:
+            yield
         finally:
             with self._state_lock:
                 if self._inflight is own:
@@ -472,10 +481,7 @@ class LocalLLM:
         def cancelled() -> bool:
             return own.is_set() or (cancel is not None and cancel.is_set())
 
-        # Wait for a preempted generation to notice its cancel flag and let go of the context.
-        if not self._generate_lock.acquire(timeout=self._busy_timeout):
-            raise ModelError("The model is still busy with an earlier request; try again.")
-        try:
+        with self._turn(own):
             if cancelled():
                 return "cancelled"
             formatted = self._format(messages)
@@ -537,8 +543,3 @@ class LocalLLM:
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"Generation failed: {exc}") from exc
             return "cancelled" if cancelled() else reason
-        finally:
-            with self._state_lock:
-                if self._inflight is own:
-                    self._inflight = None
-            self._generate_lock.release()
