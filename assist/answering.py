@@ -184,6 +184,46 @@ class CitationFilter:
 # -- answers without the model -----------------------------------------------------------------
 
 
+class CheckedStream:
+    """The model's reply to a prompt, streamed with its `[n]` markers checked on the way.
+
+    Iterating yields the text to show (invalid markers already removed); `text` is the raw reply
+    for the final check, and `cancelled` says whether it was cut short.
+    """
+
+    def __init__(
+        self,
+        llm: LLM,
+        prompt: Prompt,
+        valid: Iterable[int],
+        cancel: threading.Event | None,
+        temperature: float,
+    ) -> None:
+        self._stream = llm.stream_chat(
+            prompt.messages, max_tokens=prompt.max_tokens, cancel=cancel, temperature=temperature
+        )
+        self._filter = CitationFilter(valid)
+        self._raw: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self._stream:
+            self._raw.append(piece)
+            shown = self._filter.feed(piece)
+            if shown:
+                yield shown
+        tail = self._filter.flush()
+        if tail:
+            yield tail
+
+    @property
+    def text(self) -> str:
+        return "".join(self._raw)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._stream.cancelled
+
+
 def extractive_answer(result: SearchResult, note: str = "") -> Answer:
     """The best steps/sentences of the top passage, cited [1]. Instant."""
     passages = candidate_passages(result, max_passages=1)
@@ -304,32 +344,20 @@ class Answerer:
             yield extractive_answer(result, note="No language model configured: quoting the best passage.")
             return
 
-        pieces: list[str] = []
         try:
             prompt = self.prompt(question_or_ticket, result)
-            stream = self.llm.stream_chat(
-                prompt.messages,
-                max_tokens=prompt.max_tokens,
-                cancel=cancel,
-                temperature=self.settings.llm.temperature,
-            )
-            filt = CitationFilter(prompt.valid_numbers)
-            for piece in stream:
-                pieces.append(piece)
-                shown = filt.feed(piece)
-                if shown:
-                    yield Token(shown)
-            tail = filt.flush()
-            if tail:
-                yield Token(tail)
+            temperature = self.settings.llm.temperature
+            reply = CheckedStream(self.llm, prompt, prompt.valid_numbers, cancel, temperature)
+            for shown in reply:
+                yield Token(shown)
         except ModelError as exc:  # ModelLoadError included: missing/corrupt model, template errors
             log.warning("LLM answer failed, using the extractive answer: %s", exc)
             yield extractive_answer(result, note=f"{exc} Showing the best passage instead.")
             return
-        if stream.cancelled or (cancel is not None and cancel.is_set()):
+        if reply.cancelled or (cancel is not None and cancel.is_set()):
             return
 
-        text, cited = check_citations("".join(pieces), prompt.valid_numbers)
+        text, cited = check_citations(reply.text, prompt.valid_numbers)
         if not text:
             yield extractive_answer(result, note="The model returned nothing; showing the best passage.")
             return

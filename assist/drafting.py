@@ -29,7 +29,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from assist.answering import Citation, CitationFilter, Token, check_citations, citation_for
+from assist.answering import CheckedStream, Citation, Token, check_citations, citation_for
 from assist.config import TONES, Settings, Tone
 from assist.extractive import extract, format_extract, query_terms
 from assist.prompting import SYSTEM, Prompt, PromptPassage, build_prompt, candidate_passages
@@ -372,37 +372,25 @@ class Drafter:
             yield self.extractive_draft(ticket, result, tone, note="No language model configured.")
             return
 
-        pieces: list[str] = []
         try:
             prompt = self.prompt(ticket, result, tone)
-            stream = self.llm.stream_chat(
-                prompt.messages,
-                max_tokens=prompt.max_tokens,
-                cancel=cancel,
-                temperature=self.settings.llm.temperature,
-            )
+            # No number is valid in a reply to the customer: every [n] is stripped as it streams.
+            reply = CheckedStream(self.llm, prompt, (), cancel, self.settings.llm.temperature)
             head = greeting(ticket, tone) + "\n\n"
-            filt = CitationFilter(())  # no number is valid: every [n] is stripped as it streams
-            for piece in stream:
+            for shown in reply:
                 if head:
                     yield Token(head)
                     head = ""
-                pieces.append(piece)
-                shown = filt.feed(piece)
-                if shown:
-                    yield Token(shown)
-            tail = filt.flush()
-            if tail:
-                yield Token(tail)
+                yield Token(shown)
             answer = self.settings.answer
             yield Token("\n\n" + sign_off(tone, answer.agent_name, answer.company_name))
         except ModelError as exc:
             log.warning("LLM draft failed, using the extractive draft: %s", exc)
             yield self.extractive_draft(ticket, result, tone, note=str(exc))
             return
-        if stream.cancelled or (cancel is not None and cancel.is_set()):
+        if reply.cancelled or (cancel is not None and cancel.is_set()):
             return
-        body = clean_body("".join(pieces))
+        body = clean_body(reply.text)
         body, redacted = redact_internal(body, internal, public)
         if not body:
             yield self.extractive_draft(ticket, result, tone, note="The model wrote nothing usable.")
