@@ -29,12 +29,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from common.errors import AuthError, HelpdeskError, NotFoundError, RateLimitedError, UnavailableError
+
+if TYPE_CHECKING:
+    from assist.config import HelpdeskSettings
 
 log = logging.getLogger("assist.helpdesk")
 
@@ -286,6 +289,33 @@ class HttpClient:
         )
         origin = urlsplit(self.base_url)
         self._origin = (origin.scheme, origin.netloc.lower())
+
+    @classmethod
+    def for_helpdesk(
+        cls,
+        settings: HelpdeskSettings,
+        service: str,
+        auth: httpx.Auth,
+        token: Secret,
+        *,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> HttpClient:
+        """The client a provider talks to its helpdesk with: the configured URL and timeout, the
+        token kept out of every log and error; `client`/`transport`/`sleep` are for tests."""
+        return cls(
+            settings.url,
+            service=service,
+            auth=auth,
+            secrets=[token],
+            client=client,
+            transport=transport,
+            timeout=settings.timeout_seconds,
+            retry=retry,
+            sleep=sleep,
+        )
 
     def __repr__(self) -> str:
         return f"HttpClient({self.base_url!r}, service={self.service!r})"

@@ -144,14 +144,13 @@ class FreshdeskProvider:
                 "No Freshdesk API key: add it in Settings (OS keyring) or set ASSIST_HELPDESK_TOKEN."
             )
         self.base_url = settings.url.rstrip("/")
-        self._http = HttpClient(
-            self.base_url,
-            service="Freshdesk",
-            auth=TokenHeaderAuth.basic(token.reveal(), Secret("X")),
-            secrets=[token],
+        self._http = HttpClient.for_helpdesk(
+            settings,
+            "Freshdesk",
+            TokenHeaderAuth.basic(token.reveal(), Secret("X")),
+            token,
             client=client,
             transport=transport,
-            timeout=settings.timeout_seconds,
             retry=retry,
             sleep=sleep,
         )

@@ -181,14 +181,13 @@ class RtProvider:
                 "in Settings (OS keyring) or set ASSIST_HELPDESK_TOKEN."
             )
         self.base_url = settings.url.rstrip("/")  # RT may live under a path: https://host/rt
-        self._http = HttpClient(
-            self.base_url,
-            service="Request Tracker",
-            auth=TokenHeaderAuth("token", token),
-            secrets=[token],
+        self._http = HttpClient.for_helpdesk(
+            settings,
+            "Request Tracker",
+            TokenHeaderAuth("token", token),
+            token,
             client=client,
             transport=transport,
-            timeout=settings.timeout_seconds,
             retry=retry,
             sleep=sleep,
         )

@@ -198,14 +198,13 @@ class ZendeskProvider:
             auth = TokenHeaderAuth.basic(f"{settings.email}/token", token)
         self.base_url = settings.url.rstrip("/")
         self._email = settings.email
-        self._http = HttpClient(
-            self.base_url,
-            service="Zendesk",
-            auth=auth,
-            secrets=[token],
+        self._http = HttpClient.for_helpdesk(
+            settings,
+            "Zendesk",
+            auth,
+            token,
             client=client,
             transport=transport,
-            timeout=settings.timeout_seconds,
             retry=retry,
             sleep=sleep,
         )
