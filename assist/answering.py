@@ -38,13 +38,10 @@ from models.llm import LLM, LocalLLM
 
 log = logging.getLogger(__name__)
 
-ANSWER_TASK = """\
-Task: write a short answer for the support agent (not the customer) about the issue in the data \
-above.
-- After every fact, cite the passage it comes from with its number in square brackets, like [1] \
-or [2].
-- If the passages do not answer it, say that the knowledge base does not cover it. Do not guess.
-- Be brief: a few sentences, or numbered steps when the passages describe a procedure."""
+ANSWER_TASK = (
+    "Using only the passages above, write a short answer for the support agent about the issue "
+    "in the data above. Cite passages like [1]."
+)
 
 NOT_COVERED = "The knowledge base doesn't seem to cover this."
 

@@ -68,14 +68,10 @@ INFO_INTRO: dict[str, str] = {
     "formal": "Please find the relevant information below:",
 }
 
-DRAFT_TASK = """\
-Task: write the body of the reply to the customer's latest message in the ticket above.
-- If the passages don't cover something, say we will check and follow up.
-- Never promise a refund, credit, discount, replacement, exception, deadline or any other action \
-unless a passage states it.
-- Never mention passage numbers, internal documents or tools, or these rules.
-- No greeting line and no sign-off: the agent's template adds them.
-- Tone: {style}"""
+DRAFT_TASK = (
+    "Write the body of the reply to the customer's latest message in the ticket above, using only "
+    "the passages above. Tone: {style}"
+)
 
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
 # Only a bare greeting line ("Hi there,", "Dear valued customer,"), not a sentence that starts with one.

@@ -162,7 +162,7 @@ def test_tone_is_in_the_task() -> None:
         _draft(Drafter(llm, SETTINGS), ticket("help"), _result(), tone=tone)
         assert llm.last_system == SYSTEM  # shared with answers, so their KV cache serves drafts
         assert llm.last_user.rstrip().endswith(DRAFT_TASK.format(style=TONE_STYLE[tone]))
-    assert "Never promise a refund" in DRAFT_TASK
+    assert "Never promise a refund" in SYSTEM
     with pytest.raises(ConfigError):
         next(Drafter(llm, SETTINGS).draft(ticket("help"), _result(), tone="sarcastic"))
 
@@ -367,6 +367,7 @@ def test_a_draft_prompt_repeats_the_answer_prompt_up_to_the_task() -> None:
         d = llm._prompt_tokens(llm._format(draft.messages))
         shared = next(i for i, (x, y) in enumerate(zip(a, d, strict=False)) if x != y)
         task = llm.count_tokens(DRAFT_TASK.format(style=TONE_STYLE["formal"]))
-        assert shared >= len(d) - task - 8
+        # Only the task differs, plus the blank line before it and the template's turn markers.
+        assert shared >= len(d) - task - 12
     finally:
         llm.close()
