@@ -104,10 +104,11 @@ class LLMSettings:
     max_draft_tokens: int = 320
     max_passages: int = 3
     """Passages shown to the model (condensed to what fits `max_prompt_tokens`)."""
-    max_prompt_tokens: int = 896
-    """Prompt size cap, instructions included; 0 = whatever the context window allows. Prompt
-    evaluation is most of the wait for the first answer token on a CPU (~800 tokens/s for the
-    default model on two cores); raise it for a bigger context on a faster machine."""
+    max_prompt_tokens: int = 640
+    """Cap on what each ticket adds to the prompt (passages, ticket, task); the instructions are
+    evaluated once when the model loads and stay cached. 0 = whatever the context window allows.
+    Prompt evaluation is most of the wait for the first answer token on a CPU (~650 tokens/s for
+    the default model on two cores); raise it for a bigger context on a faster machine."""
     temperature: float = 0.2
     cpu_copy: bool = True
     """Run a small model stored in a quantization that is slow on CPUs (Q4_1, Q5_0, Q5_1; the

@@ -24,13 +24,14 @@ special tokens in the prompt). `neutralise()` turns all of those into inert text
 always ends at our closing tag, and the system message says that tagged text is data.
 
 Budgeting: `build_prompt()` guarantees prompt tokens + max_tokens <= n_ctx, counted with the
-model's own tokenizer and chat template, and keeps the prompt within `prompt_budget` tokens when
-one is given: on a CPU, evaluating the prompt is most of the wait for the first answer token
-(~800 prompt tokens/s for the default model on two cores). The ticket gets at most half of the
-room left after the instructions (more if the passages don't need it); the lowest-ranked passages
-are dropped only while each would get less than `MIN_PASSAGE_TOKENS`; long passages are then
-condensed to the lines that share the most terms with the query (`condense`), or cut at sentence
-boundaries without a query; a final exact count corrects any error.
+model's own tokenizer and chat template, and keeps what a ticket adds to the shared instructions
+within `prompt_budget` tokens when one is given: on a CPU, evaluating the prompt is most of the
+wait for the first answer token (~650 prompt tokens/s for the default model on two cores), and
+the instructions are evaluated once, when the model loads, and stay in its cache. The ticket gets
+at most half of the room left after the instructions (more if the passages don't need it); the
+lowest-ranked passages are dropped only while each would get less than `MIN_PASSAGE_TOKENS`; long
+passages are then condensed to the lines that share the most terms with the query (`condense`),
+or cut at sentence boundaries without a query; a final exact count corrects any error.
 """
 
 from __future__ import annotations
@@ -396,9 +397,9 @@ def build_prompt(
         max_tokens: Tokens wanted for the reply; lowered only if even the bare instructions leave
             no room (never below `MIN_ANSWER_TOKENS`: then `ContextOverflowError`).
         margin: Tokens kept free for tokenizer differences at the seams.
-        prompt_budget: Most prompt tokens wanted (instructions included), for speed; None = as
-            many as the context window allows. Never cuts below what a short ticket and one
-            condensed passage need.
+        prompt_budget: Most prompt tokens wanted after the system message (which stays cached
+            from one request to the next), for speed; None = as many as the context window
+            allows. Never cuts below what a short ticket and one condensed passage need.
         terms: Query terms (`extractive.query_terms`): long passages are condensed to the lines
             that share them instead of being cut to their first sentences.
 
@@ -415,8 +416,10 @@ def build_prompt(
     max_tokens = min(max_tokens, n_ctx - base - margin)
     room = n_ctx - base - margin - max_tokens
     if prompt_budget is not None:
-        # Sized without this prompt's own task (see TASK_RESERVE), so tasks share their prefix.
-        frame = llm.count_chat_tokens(_messages(system, [], "", tag, "")) + TASK_RESERVE
+        # Sized without this prompt's own task (see TASK_RESERVE), so tasks share their prefix,
+        # and without the system message, which is evaluated once and stays cached.
+        cached = llm.count_chat_tokens((ChatMessage(role="system", content=system),))
+        frame = llm.count_chat_tokens(_messages(system, [], "", tag, "")) - cached + TASK_RESERVE
         room = min(room, max(prompt_budget - frame - margin, 2 * MIN_PASSAGE_TOKENS))
 
     passage_costs = [llm.count_tokens(p.render()) + 2 for p in passages]
