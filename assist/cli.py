@@ -6,7 +6,7 @@ heavy imports (models, Chroma, httpx) happen inside the handlers, so `assist --h
     assist eval TICKETS.jsonl --db DIR
     assist ticket show 123 [--provider rt] [--json]
     assist ticket mine [--limit 20] [--json]
-    assist watcher install [--extension-id ID]
+    assist watcher install [--extension-id ID];  assist watcher host (what the browser starts)
 """
 
 from __future__ import annotations
@@ -102,6 +102,12 @@ def _cmd_watcher_install(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_watcher_host(args: argparse.Namespace) -> int:
+    from assist.watcher.native_host import main as host_main
+
+    return host_main()
+
+
 def _add_ticket_commands(sub: argparse._SubParsersAction) -> None:
     ticket = sub.add_parser("ticket", help="read tickets from the configured helpdesk")
     tsub = ticket.add_subparsers(dest="ticket_cmd", required=True)
@@ -131,6 +137,10 @@ def _add_watcher_commands(sub: argparse._SubParsersAction) -> None:
         help="Chromium extension id allowed to talk to the host (repeatable; default: the unpacked one)",
     )
     inst.set_defaults(func=_cmd_watcher_install)
+    # What the launcher runs in the PyInstaller app; the browser appends the caller's origin.
+    host = wsub.add_parser("host", help="run the native-messaging host (the browser starts it)")
+    host.add_argument("browser_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    host.set_defaults(func=_cmd_watcher_host)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,7 @@
 """`assist watcher install`: register the native-messaging host for the current user.
 
-Writes a launcher script (runs `python -m assist.watcher.native_host` with this interpreter) and
+Writes a launcher script (runs `python -m assist.watcher.native_host` with this interpreter, or
+`assist watcher host` in the PyInstaller app, which has no interpreter to run `-m`) and
 the host manifest into every browser's per-user location, so no admin rights are needed:
 
 - Linux:   ~/.config/{google-chrome,chromium,microsoft-edge,BraveSoftware/Brave-Browser}/
@@ -57,21 +58,27 @@ class InstallResult:
     registry_keys: list[str] = field(default_factory=list)
 
 
+def _host_command(python: str) -> str:
+    """The command line that starts the host, quoted for the launcher script."""
+    if getattr(sys, "frozen", False) and python == sys.executable:
+        # PyInstaller app (build.spec): the `assist` executable beside this one runs the host.
+        assist = Path(sys.executable).with_name("assist.exe" if sys.platform == "win32" else "assist")
+        return f'"{assist}" watcher host'
+    return f'"{python}" -m assist.watcher.native_host'
+
+
 def _write_launcher(directory: Path, python: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
+    command = _host_command(python)
     if sys.platform == "win32":
         path = directory / "assist-native-host.bat"
-        path.write_text(f'@echo off\r\n"{python}" -m assist.watcher.native_host %*\r\n')
+        path.write_text(f"@echo off\r\n{command} %*\r\n")
         return path
     path = directory / "assist-native-host"
     # The browser starts the host with a minimal environment and an arbitrary cwd: use absolute
     # paths, and put the project on PYTHONPATH in case it is not pip-installed.
     root = Path(__file__).resolve().parents[2]
-    path.write_text(
-        "#!/bin/sh\n"
-        f'PYTHONPATH="{root}${{PYTHONPATH:+:$PYTHONPATH}}" '
-        f'exec "{python}" -m assist.watcher.native_host "$@"\n'
-    )
+    path.write_text(f'#!/bin/sh\nPYTHONPATH="{root}${{PYTHONPATH:+:$PYTHONPATH}}" exec {command} "$@"\n')
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return path
 

@@ -71,3 +71,33 @@ def test_extension_manifests_are_valid():
     assert firefox["browser_specific_settings"]["gecko"]["id"] == FIREFOX_ID
     for d in ("chromium", "firefox"):
         assert HOST_NAME in (ext / d / "background.js").read_text()
+
+
+def test_frozen_app_launcher_runs_assist_watcher_host(tmp_path, socket_address, monkeypatch):
+    """In the PyInstaller app there is no interpreter for `-m`: the launcher runs `assist watcher host`."""
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    app = tmp_path / "AgentAssist"
+    app.mkdir()
+    # Stand-in for the frozen `assist` executable beside the running one.
+    stand_in = f'#!/bin/sh\nPYTHONPATH="{repo}" exec "{sys.executable}" -m assist.cli "$@"\n'
+    (app / "assist").write_text(stand_in)
+    (app / "assist").chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app / "assist-sidebar"))
+    result = install(home=tmp_path / "home", data_dir=tmp_path / "data", platform="linux")
+    assert f'"{app / "assist"}" watcher host' in result.launcher.read_text()
+
+    data = json.dumps({"type": "ping"}).encode()
+    proc = subprocess.run(  # Chrome passes the caller's origin as an argument
+        [str(result.launcher), f"chrome-extension://{DEFAULT_CHROMIUM_ID}/"],
+        input=struct.pack("=I", len(data)) + data,
+        capture_output=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "ASSIST_WATCHER_SOCKET": socket_address},
+        cwd="/",
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b'"pong"' in proc.stdout
