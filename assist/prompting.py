@@ -144,8 +144,18 @@ class PromptPassage:
     def label(self) -> str:
         return f"[{self.n}] {self.title_line}"
 
+    @property
+    def full_text(self) -> str:
+        """The whole passage as prompt text: what shortening starts from (shortening an already
+        shortened text would stack its "…" markers)."""
+        return _prompt_text(self.passage)
+
     def render(self) -> str:
         return f"{neutralise(self.label)}\n{self.text}"
+
+
+def _prompt_text(passage: Passage) -> str:
+    return neutralise(passage.text.strip())
 
 
 def candidate_passages(
@@ -167,7 +177,7 @@ def candidate_passages(
         for passage in hit.passages[:per_doc]:
             if len(out) == max_passages:
                 return out
-            out.append(PromptPassage(len(out) + 1, hit, passage, neutralise(passage.text.strip())))
+            out.append(PromptPassage(len(out) + 1, hit, passage, _prompt_text(passage)))
     return out
 
 
@@ -453,8 +463,7 @@ def build_prompt(
         if kept:
             last = kept[-1]
             target = llm.count_tokens(last.text) - over - margin
-            # From the full passage again: condensing a condensed text would stack "…" markers.
-            shorter = condense(llm, neutralise(last.passage.text.strip()), terms, target)
+            shorter = condense(llm, last.full_text, terms, target)
             kept[-1:] = [_replace_text(last, shorter)] if shorter and len(shorter) < len(last.text) else []
         elif data:
             data = truncate_to_tokens(llm, data, llm.count_tokens(data) - over - margin)
@@ -495,7 +504,7 @@ def _shrink_longest(
                 continue
             progress = True
             label_cost = costs[i] - llm.count_tokens(kept[i].text)
-            text = condense(llm, neutralise(kept[i].passage.text.strip()), terms, shares[i] - label_cost)
+            text = condense(llm, kept[i].full_text, terms, shares[i] - label_cost)
             shorter = _replace_text(kept[i], text) if text else None
             cost = llm.count_tokens(shorter.render()) + 2 if shorter else costs[i]
             if shorter is None or cost >= costs[i]:  # no room for anything of it: drop it
