@@ -200,6 +200,7 @@ class CheckedStream:
             prompt.messages, max_tokens=prompt.max_tokens, cancel=cancel, temperature=temperature
         )
         self._filter = CitationFilter(valid)
+        self._cancel = cancel
         self._raw: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
@@ -218,7 +219,8 @@ class CheckedStream:
 
     @property
     def cancelled(self) -> bool:
-        return self._stream.cancelled
+        """Cut short: by the model (a newer request) or by the caller's cancel flag."""
+        return self._stream.cancelled or (self._cancel is not None and self._cancel.is_set())
 
 
 def extractive_answer(result: SearchResult, note: str = "") -> Answer:
@@ -351,7 +353,7 @@ class Answerer:
             log.warning("LLM answer failed, using the extractive answer: %s", exc)
             yield extractive_answer(result, note=f"{exc} Showing the best passage instead.")
             return
-        if reply.cancelled or (cancel is not None and cancel.is_set()):
+        if reply.cancelled:
             return
 
         text, cited = check_citations(reply.text, prompt.valid_numbers)

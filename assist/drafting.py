@@ -384,7 +384,7 @@ class Drafter:
             log.warning("LLM draft failed, using the extractive draft: %s", exc)
             yield self.extractive_draft(ticket, result, tone, note=str(exc))
             return
-        if reply.cancelled or (cancel is not None and cancel.is_set()):
+        if reply.cancelled:
             return
         body = clean_body(reply.text)
         body, redacted = redact_internal(body, internal, public)
