@@ -198,9 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     previous_prompt = answerer.prompt(previous, demo_result(query_from_ticket(previous), skip=5))
 
     def after_previous_ticket() -> dict[str, float]:
-        model = llm._full_model()
-        formatted = llm._format(previous_prompt.messages)
-        llm._prefill(model, llm._prompt_tokens(formatted), lambda: False)
+        llm.prefill(previous_prompt.messages)
         return run_answer(answerer, ticket, result)
 
     runners = {
