@@ -367,17 +367,16 @@ def counting_llm() -> LocalLLM:
 
 
 def test_prompt_budget_condenses_every_passage_instead_of_dropping(counting_llm: LocalLLM) -> None:
-    small_llm = counting_llm
     hits = [doc_hit(i, f"Article {i}", _long_text(8, f"topic{i}") + "\n\n" + ARTICLE) for i in range(1, 4)]
     t = ticket("Hello,\n\nthe ring on my hub is orange since the new router. Password?\n\nThanks,\nAnna")
     args = dict(system=SYSTEM, task=TASK, subject=t, max_tokens=128)
     result = search_result(*hits)
-    full = build_prompt(small_llm, passages=candidate_passages(result), **args)
+    full = build_prompt(counting_llm, passages=candidate_passages(result), **args)
     assert full.dropped == 0 and not any(p.truncated for p in full.passages)
 
     terms = query_terms("ring hub orange new router password")
     passages = candidate_passages(result)
-    fast = build_prompt(small_llm, passages=passages, prompt_budget=600, terms=terms, **args)
+    fast = build_prompt(counting_llm, passages=passages, prompt_budget=600, terms=terms, **args)
     assert fast.prompt_tokens <= 600 < full.prompt_tokens
     assert [p.hit.title for p in fast.passages] == ["Article 1", "Article 2", "Article 3"]
     for p in fast.passages:
