@@ -41,6 +41,8 @@ _QUOTED = re.compile(r"[\"“'`‘]([^\"“”'`‘’\n]{6,200})[\"”'`’]")
 _CODE_TOKEN = re.compile(
     r"\b(?:[A-Z]{2,}(?:_[A-Z0-9]+)+|[A-Z]{1,4}-\d{2,5}|0x[0-9a-fA-F]{2,}|exit status \d+|error \d{2,})\b"
 )
+_MODEL_NAME = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*\d)\w{4,}\b")
+"""A word of letters and digits: ATmega16U2, ESP32S3, COM3, 0x1A."""
 _ERRORISH = re.compile(
     r"\b(?:error|failed|failure|exception|cannot|can't|unable|not found|denied|timeout)\b", re.I
 )
@@ -111,8 +113,14 @@ def _verbatim_phrases(text: str) -> list[str]:
     phrases: list[str] = []
     for m in _QUOTED.finditer(text):
         candidate = m.group(1).strip()
-        # Quoted error text, not a quoted opinion: needs an error-ish word, a code or a colon.
-        if _ERRORISH.search(candidate) or _CODE_TOKEN.search(candidate) or ":" in candidate:
+        # Quoted error text or what a screen shows ("lists it as 'ATmega16U2 DFU'"), not a quoted
+        # opinion: needs an error-ish word, a code, a colon, or a short name with a model number.
+        if (
+            _ERRORISH.search(candidate)
+            or _CODE_TOKEN.search(candidate)
+            or ":" in candidate
+            or (len(candidate.split()) <= 4 and _MODEL_NAME.search(candidate))
+        ):
             phrases.append(candidate)
     for line in text.split("\n"):
         stripped = line.strip()

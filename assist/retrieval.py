@@ -39,6 +39,9 @@ class RetrievalSettings:
     article is about, where the best-matching chunk only says it mentions the query somewhere."""
     lexical_weight: float = 0.1
     """BM25 (normalised to the best lexical hit) added on top: pasted error messages and codes."""
+    phrase_weight: float = 0.2
+    """Added when the article contains the ticket's verbatim strings (a pasted error message, what
+    the screen shows): the strongest lexical evidence there is, diluted in BM25's sum of terms."""
     hub_penalty: float = 0.15
     """Section/category pages that only list their child articles are not answers."""
     passages_per_doc: int = 3
@@ -87,6 +90,18 @@ def _sigmoid(x: float) -> float:
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+
+
+def _flat(text: str) -> str:
+    """Lower case, no Markdown emphasis, single spaces: how a pasted string is compared."""
+    return " ".join(_MD_EMPHASIS.sub("", text).lower().split())
+
+
+_MD_EMPHASIS = re.compile(r"[*_`]+")
+
+
+def _is_question(chunk: StoredChunk) -> bool:
+    return str(chunk.meta.get("heading") or "").rstrip().endswith("?")
 
 
 class Retriever:
@@ -179,15 +194,21 @@ class Retriever:
         for cid, chunk in chunks.items():
             by_doc[chunk.doc_uid].append((sims.get(cid, -1.0), cid))
         lead_sim = {uid: sims[cid] for cid, uid in lead_ids.items() if cid in sims}
+        phrase_share = self._phrase_share(query, by_doc, chunks)
 
         scored: list[tuple[float, float, str, list[tuple[float, str]]]] = []
         for uid, items in by_doc.items():
             items.sort(reverse=True)
             best_sim = items[0][0]
+            lead = lead_sim.get(uid, best_sim)
+            # A section headed by a question (a FAQ entry) is an article of its own: its heading
+            # says what it is about, which the page's lead, written for all entries, does not.
+            lead = max(lead, next((sim for sim, cid in items if _is_question(chunks[cid])), lead))
             score = (
                 best_sim
-                + s.lead_weight * lead_sim.get(uid, best_sim)
+                + s.lead_weight * lead
                 + s.lexical_weight * lex_norm.get(uid, 0.0)
+                + s.phrase_weight * phrase_share.get(uid, 0.0)
             )
             if self._is_hub(uid, [chunks[c] for _, c in items]):
                 score -= s.hub_penalty
@@ -230,6 +251,24 @@ class Retriever:
         if not scored:
             return hits, None, 0.0
         return hits, scored[0][2], scored[0][1]
+
+    @staticmethod
+    def _phrase_share(
+        query: Query, by_doc: dict[str, list[tuple[float, str]]], chunks: dict[str, StoredChunk]
+    ) -> dict[str, float]:
+        """Per article, the share of the query's verbatim phrases found in its passages."""
+        phrases = [
+            re.compile(rf"(?<!\w){re.escape(p)}(?!\w)") for p in {_flat(p) for p in query.phrases} - {""}
+        ]
+        if not phrases:
+            return {}
+        share: dict[str, float] = {}
+        for uid, items in by_doc.items():
+            text = _flat(" ".join(chunks[cid].text for _, cid in items))
+            found = sum(1 for p in phrases if p.search(text))
+            if found:
+                share[uid] = found / len(phrases)
+        return share
 
     def _confidence(self, query: Query, hits: list[DocHit], top_sim: float) -> float:
         """Top similarity, raised by how much of the headline the top article actually talks about.

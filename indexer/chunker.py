@@ -18,11 +18,20 @@ from indexer.documents import Chunk, RawDocument
 
 TokenCounter = Callable[[list[str]], list[int]]
 
+CHUNKING_VERSION = "2"
+"""Bump when chunks of the same page change: the next run then re-chunks every indexed page.
+2: FAQ questions written as bold lines start their own sections."""
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _PAGE_MARK = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$")
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
 _MD_INLINE = re.compile(r"[*_`]+")
+# A line that is nothing but a bold question ("* **Why is X disabled?**", "**Can I …?**"): FAQ
+# pages write their questions this way instead of as headings.
+_BOLD_QUESTION = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(\*\*|__)([^*_\n]{8,200}?)\1\s*$")
+_FAQ_LEVEL = 7
+"""Deeper than any Markdown heading: the next question or any real heading closes it."""
 
 
 @dataclass(slots=True)
@@ -46,6 +55,19 @@ def chunk_id(doc_uid: str, ordinal: int) -> str:
 def _clean_heading(text: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     return _MD_INLINE.sub("", text).strip()
+
+
+def _bold_question(line: str) -> str | None:
+    """The question of a FAQ entry written as a bold line, so each Q&A gets its own section.
+
+    Without this a FAQ page is packed into windows that cut answers from their questions, and
+    its one heading-less section matches no question well.
+    """
+    m = _BOLD_QUESTION.match(line)
+    if not m:
+        return None
+    text = _clean_heading(m.group(2))
+    return text if text.endswith("?") else None
 
 
 def split_sections(markdown: str) -> list[_Section]:
@@ -95,10 +117,11 @@ def split_sections(markdown: str) -> list[_Section]:
             flush("code")
             continue
         heading = _HEADING.match(line)
-        if heading:
+        question = None if heading else _bold_question(line)
+        if heading or question:
             flush()
-            level = len(heading.group(1))
-            title = _clean_heading(heading.group(2))
+            level = len(heading.group(1)) if heading else _FAQ_LEVEL
+            title = _clean_heading(heading.group(2)) if heading else question
             while stack and stack[-1][0] >= level:
                 stack.pop()
             if title:

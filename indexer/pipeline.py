@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import SourceUnreadableError
-from indexer.chunker import Chunker
+from indexer.chunker import CHUNKING_VERSION, Chunker
 from indexer.documents import Chunk, DocRef, RawDocument, Skipped
 from indexer.sources import SkipFile, detect_kind, make_reader, open_tree
 from indexer.sources._tree import SourceTree
@@ -177,12 +177,19 @@ class Indexer:
             except SourceUnreadableError as exc:
                 report.errors.append(str(exc))
 
+        # Pages chunked by an older chunker are re-chunked even though their files are unchanged.
+        rechunk = {
+            source.source_id
+            for source, *_ in plans
+            if by_source.get(source.source_id) and self._chunked_by(source.source_id) != CHUNKING_VERSION
+        }
         to_load: list[tuple[SourceSpec, str, Any, DocRef]] = []
         for source, kind, reader, refs, removed in plans:
             existing = by_source.get(source.source_id, {})
             for ref in refs:
                 rec = existing.get(doc_uid(source.source_id, ref.key))
-                if rec is not None and rec.state == "ok" and rec.fingerprint == ref.fingerprint:
+                same = rec is not None and rec.state == "ok" and rec.fingerprint == ref.fingerprint
+                if same and source.source_id not in rechunk:
                     report.unchanged += 1
                 else:
                     to_load.append((source, kind, reader, ref))
@@ -203,7 +210,7 @@ class Indexer:
                 else:
                     report.added += 1
         elif to_load:
-            self._index(to_load, report, catalog)
+            self._index(to_load, report, catalog, rechunk=rechunk)
 
         for tree in self._trees:
             tree.close()
@@ -213,10 +220,15 @@ class Indexer:
                 self.store.bump_generation()
             for source, kind, _reader, _refs, _removed in plans:
                 self.store.upsert_source(source.source_id, kind, str(source.path))
+                self.store.set_meta(f"chunking:{source.source_id}", CHUNKING_VERSION)
             self.store.set_meta("run_state", "clean" if not report.errors else "clean-with-errors")
         report.documents, report.chunks = self.store.counts()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _chunked_by(self, source_id: str) -> str | None:
+        """The chunking version that source's pages were indexed with (None: before versions)."""
+        return self.store.get_meta(f"chunking:{source_id}")
 
     def _plan(
         self, source: SourceSpec, report: IndexReport, existing: dict[str, DocRecord]
@@ -286,7 +298,12 @@ class Indexer:
             return _Loaded(source.source_id, ref, None, [], {}, "", skip_reason=f"unreadable: {exc}")
         chunks = self.chunker.chunk(doc, uid)
         return _Loaded(
-            source.source_id, ref, doc, chunks, _chunk_meta(source, kind, doc, uid), doc.content_hash()
+            source.source_id,
+            ref,
+            doc,
+            chunks,
+            _chunk_meta(source, kind, doc, uid),
+            doc.content_hash(),
         )
 
     def _index(
@@ -294,6 +311,8 @@ class Indexer:
         work: list[tuple[SourceSpec, str, Any, DocRef]],
         report: IndexReport,
         existing: dict[str, DocRecord],
+        *,
+        rechunk: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         self.progress.start(len(work))
         batch: list[_Loaded] = []
@@ -307,7 +326,8 @@ class Indexer:
                     report.skipped.append(Skipped(item.ref.path, item.skip_reason or "unreadable"))
                     self.progress.advance(1, item.ref.path)
                     continue
-                if rec is not None and rec.state == "ok" and rec.content_hash == item.content_hash:
+                same = rec is not None and rec.state == "ok" and rec.content_hash == item.content_hash
+                if same and item.source_id not in rechunk:
                     self.store.update_fingerprint(uid, item.ref.fingerprint)
                     report.unchanged += 1
                     self.progress.advance(1, item.ref.path)

@@ -30,6 +30,35 @@ def test_heading_paths_follow_nesting() -> None:
     assert paths == [(), ("Setup",), ("Setup", "Linux"), ("Usage",)]
 
 
+def test_bold_faq_questions_start_their_own_sections() -> None:
+    md = (
+        "Answers to common questions.\n\n"
+        "* **Can I pair two hubs?**\n\n  Yes, up to four.\n"
+        "* **Why is Night mode grey in the app?**\n\n  It needs firmware 2.1.\n\n"
+        "**Note**\n\nA bold line that is not a question stays text.\n\n"
+        "## Limits\n\nL\n"
+    )
+    sections = split_sections(md)
+    assert [s.heading_path for s in sections] == [
+        (),
+        ("Can I pair two hubs?",),
+        ("Why is Night mode grey in the app?",),
+        ("Limits",),
+    ]
+    # The question's answer travels with it; a bold non-question is just text of that section.
+    assert "It needs firmware 2.1." in sections[2].blocks[0].text
+    assert any("**Note**" in b.text for b in sections[2].blocks)
+
+
+def test_faq_question_nests_under_its_heading_and_a_heading_closes_it() -> None:
+    md = "## Billing\n\n- **Do you refund?**\n\n  Within 30 days.\n\n## Shipping\n\nS\n"
+    assert [s.heading_path for s in split_sections(md)] == [
+        ("Billing",),
+        ("Billing", "Do you refund?"),
+        ("Shipping",),
+    ]
+
+
 def test_every_chunk_fits_the_model_and_nothing_is_lost(chunker: Chunker, tokenizer_only) -> None:
     words = " ".join(f"word{i}" for i in range(3000))
     sentences = " ".join(f"Sentence number {i} explains step {i} of the procedure." for i in range(300))

@@ -104,6 +104,34 @@ def test_unchanged_rerun_never_loads_the_embedder(tmp_path: Path, embedder) -> N
     assert report.unchanged == 2
 
 
+def test_index_from_an_older_chunker_is_rechunked_once(tmp_path: Path, embedder) -> None:
+    src = _write_kb(tmp_path / "kb", n=3)
+    (src / "App" / "faq.md").write_text(
+        "# FAQ\n\n* **Can I pair two hubs?**\n\n  Yes, up to four.\n", encoding="utf-8"
+    )
+    db = tmp_path / "db"
+    _run(src, db, embedder)
+    store = IndexStore(db)
+    try:
+        # What an index written before CHUNKING_VERSION existed looks like.
+        store.sql.execute("DELETE FROM meta WHERE key LIKE 'chunking%'")
+        store.sql.commit()
+    finally:
+        store.close()
+
+    upgrade = _run(src, db, embedder)
+    assert (upgrade.added, upgrade.updated, upgrade.unchanged) == (0, 4, 0)
+    assert upgrade.embedded_chunks > 0
+    again = _run(src, db, embedder)
+    assert (again.updated, again.unchanged, again.embedded_chunks) == (0, 4, 0)
+    store = IndexStore(db)
+    try:
+        headings = {c.meta["heading"] for c in store.get_chunks(sorted(store.all_chunk_ids())).values()}
+        assert "Can I pair two hubs?" in headings
+    finally:
+        store.close()
+
+
 def test_other_embedder_is_refused_unless_rebuild(tmp_path: Path, embedder) -> None:
     src = _write_kb(tmp_path / "kb", n=2)
     db = tmp_path / "db"

@@ -55,6 +55,17 @@ def test_pasted_error_messages_are_kept_verbatim_for_the_lexical_side() -> None:
     assert " OR " in expr
 
 
+def test_quoted_screen_text_with_a_model_name_is_a_phrase_but_quoted_opinions_are_not() -> None:
+    q = build_query(
+        "Board gone",
+        "Device Manager lists it as 'ATmega16U2 DFU' and the IDE shows \"ESP32S3 Dev Module\". "
+        "My colleague said it was 'really easy to set up' and 'worth every penny'.",
+    )
+    assert "ATmega16U2 DFU" in q.phrases
+    assert "ESP32S3 Dev Module" in q.phrases
+    assert not any("easy" in p or "penny" in p for p in q.phrases)
+
+
 def test_error_codes_are_phrases_and_subject_is_the_focus() -> None:
     q = build_query("App says E-104 Hub offline", "since we changed the router")
     assert "E-104" in q.phrases
