@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -80,9 +81,13 @@ def split_sections(markdown: str) -> list[_Section]:
     lines = markdown.split("\n")
     i = 0
 
+    faq_entry = False
+
     def flush(kind: str = "text") -> None:
         nonlocal buf
         text = "\n".join(buf).strip("\n")
+        if faq_entry and kind == "text":
+            text = textwrap.dedent(text)  # the answer was indented under its list-item question
         if text.strip():
             if kind == "text" and all(ln.lstrip().startswith("|") for ln in text.split("\n") if ln.strip()):
                 kind = "table"
@@ -127,6 +132,7 @@ def split_sections(markdown: str) -> list[_Section]:
             if title:
                 stack.append((level, title))
             sections.append(_Section(tuple(t for _, t in stack), []))
+            faq_entry = question is not None
             i += 1
             continue
         if not stripped:

@@ -46,7 +46,7 @@ def test_bold_faq_questions_start_their_own_sections() -> None:
         ("Limits",),
     ]
     # The question's answer travels with it; a bold non-question is just text of that section.
-    assert "It needs firmware 2.1." in sections[2].blocks[0].text
+    assert sections[2].blocks[0].text == "It needs firmware 2.1."  # no list indent left
     assert any("**Note**" in b.text for b in sections[2].blocks)
 
 
