@@ -92,12 +92,12 @@ def _sigmoid(x: float) -> float:
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 
 
+_MD_EMPHASIS = re.compile(r"[*_`]+")
+
+
 def _flat(text: str) -> str:
     """Lower case, no Markdown emphasis, single spaces: how a pasted string is compared."""
     return " ".join(_MD_EMPHASIS.sub("", text).lower().split())
-
-
-_MD_EMPHASIS = re.compile(r"[*_`]+")
 
 
 def _is_question(chunk: StoredChunk) -> bool:
