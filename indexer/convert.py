@@ -54,6 +54,12 @@ class _Converter(MarkdownConverter):
         fence = "````" if "```" in code else "```"
         return f"\n\n{fence}{lang}\n{code.strip(chr(10))}\n{fence}\n\n"
 
+    def convert_summary(self, el: Tag, text: str, *args: Any, **kwargs: Any) -> str:
+        # A toggle's label (Notion toggles, <details> FAQs) stays a line of its own and bold, so a
+        # question there starts its own section like a bold FAQ question does.
+        label = " ".join(el.get_text().split())
+        return f"\n\n**{label}**\n\n" if label else ""
+
     def convert_img(self, el: Tag, text: str, *args: Any, **kwargs: Any) -> str:
         # Images carry no searchable text; keep their alt text only.
         alt = (el.get("alt") or "").strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.chunker import Chunker, split_sections
+from indexer.convert import html_to_markdown
 from indexer.documents import RawDocument
 from models.embedder import SentenceTransformerEmbedder
 
@@ -56,6 +57,20 @@ def test_faq_question_nests_under_its_heading_and_a_heading_closes_it() -> None:
         ("Billing",),
         ("Billing", "Do you refund?"),
         ("Shipping",),
+    ]
+
+
+def test_html_toggle_questions_become_sections_too() -> None:
+    html = (
+        "<p>Intro.</p><ul class='toggle'><li><details open=''><summary>Can I pair two hubs?</summary>"
+        "<p>Yes, up to four.</p></details></li></ul>"
+        "<details><summary>Why is <b>Away</b> mode grey?</summary><p>It needs a sensor.</p></details>"
+    )
+    sections = split_sections(html_to_markdown(html))
+    assert [(s.heading_path, [b.text for b in s.blocks]) for s in sections] == [
+        ((), ["Intro."]),
+        (("Can I pair two hubs?",), ["Yes, up to four."]),
+        (("Why is Away mode grey?",), ["It needs a sensor."]),
     ]
 
 
