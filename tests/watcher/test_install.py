@@ -13,6 +13,21 @@ from assist.watcher.install import DEFAULT_CHROMIUM_ID, FIREFOX_ID, HOST_NAME, i
 from common.errors import ConfigError
 
 
+def _assert_launcher_answers_ping(launcher, socket_address: str, *args: str) -> None:
+    """Run the launcher as a browser does (bare environment, framed ping on stdin)."""
+    data = json.dumps({"type": "ping"}).encode()
+    proc = subprocess.run(
+        [str(launcher), *args],
+        input=struct.pack("=I", len(data)) + data,
+        capture_output=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "ASSIST_WATCHER_SOCKET": socket_address},
+        cwd="/",
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b'"pong"' in proc.stdout
+
+
 def test_linux_manifests_and_launcher(tmp_path, socket_address):
     result = install(home=tmp_path / "home", data_dir=tmp_path / "data", platform="linux")
     chrome = tmp_path / "home/.config/google-chrome/NativeMessagingHosts" / f"{HOST_NAME}.json"
@@ -25,17 +40,7 @@ def test_linux_manifests_and_launcher(tmp_path, socket_address):
     assert os.access(result.launcher, os.X_OK) and manifest["path"] == str(result.launcher)
 
     # The launcher really starts the host (browsers run it with a bare environment).
-    data = json.dumps({"type": "ping"}).encode()
-    proc = subprocess.run(
-        [str(result.launcher)],
-        input=struct.pack("=I", len(data)) + data,
-        capture_output=True,
-        timeout=30,
-        env={"PATH": "/usr/bin:/bin", "ASSIST_WATCHER_SOCKET": socket_address},
-        cwd="/",
-    )
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert b'"pong"' in proc.stdout
+    _assert_launcher_answers_ping(result.launcher, socket_address)
 
     removed = uninstall(home=tmp_path / "home", data_dir=tmp_path / "data")
     assert chrome in removed and not chrome.exists()
@@ -90,14 +95,7 @@ def test_frozen_app_launcher_runs_assist_watcher_host(tmp_path, socket_address, 
     result = install(home=tmp_path / "home", data_dir=tmp_path / "data", platform="linux")
     assert f'"{app / "assist"}" watcher host' in result.launcher.read_text()
 
-    data = json.dumps({"type": "ping"}).encode()
-    proc = subprocess.run(  # Chrome passes the caller's origin as an argument
-        [str(result.launcher), f"chrome-extension://{DEFAULT_CHROMIUM_ID}/"],
-        input=struct.pack("=I", len(data)) + data,
-        capture_output=True,
-        timeout=30,
-        env={"PATH": "/usr/bin:/bin", "ASSIST_WATCHER_SOCKET": socket_address},
-        cwd="/",
+    # Chrome passes the caller's origin as an argument.
+    _assert_launcher_answers_ping(
+        result.launcher, socket_address, f"chrome-extension://{DEFAULT_CHROMIUM_ID}/"
     )
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert b'"pong"' in proc.stdout
