@@ -106,6 +106,47 @@ def _perl_env(root: Path) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class AptAction:
+    """One `Inst` line of `apt-get -s install`: a package apt would unpack."""
+
+    name: str
+    installed: str | None  # the version already installed (an upgrade), or None (not installed)
+    candidate: str
+
+
+def parse_apt_simulation(stdout: str) -> list[AptAction]:
+    """The `Inst` lines of `apt-get -s install` output, in order.
+
+    apt writes `Inst NAME (CANDIDATE RELEASE [ARCH])` for a package that is not installed and
+    `Inst NAME [INSTALLED] (CANDIDATE RELEASE [ARCH])` for one that is installed but has a newer
+    version on the mirror (a pending security update, say). Whether a package is *installed* must not
+    depend on whether the mirror published an update that day, so the two forms are kept apart.
+    """
+    actions = []
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) < 2 or parts[0] != "Inst":
+            continue
+        rest = line.split(None, 2)[2] if len(parts) > 2 else ""
+        installed = None
+        if rest.startswith("["):
+            installed, _, rest = rest[1:].partition("]")
+            rest = rest.lstrip()
+        candidate = rest[1:].split()[0] if rest.startswith("(") and len(rest) > 1 else ""
+        actions.append(AptAction(name=parts[1], installed=installed, candidate=candidate))
+    return actions
+
+
+def packages_to_unpack(actions: list[AptAction]) -> list[str]:
+    """The packages to download and unpack. Raises when the system perl itself is missing: we run
+    it, so its core modules must be installed, not merely unpacked. An installed perl that apt
+    would upgrade is fine."""
+    if any(a.name == "perl" and a.installed is None for a in actions):
+        raise RtSetupError("RT needs the system perl: apt-get install --no-install-recommends perl")
+    return [a.name for a in actions if not (a.name in _SKIP or a.name.startswith(_SKIP))]
+
+
 def _package_list() -> list[str]:
     if not shutil.which("apt-get") or not shutil.which("dpkg"):
         raise RtPackagesUnavailableError("apt-get/dpkg not found: RT is brought up from Debian packages")
@@ -115,11 +156,7 @@ def _package_list() -> list[str]:
             f"apt cannot resolve {' '.join(PACKAGES)} (run `apt-get update` first?): "
             f"{sim.stderr.strip()[-400:]}"
         )
-    names = [line.split()[1] for line in sim.stdout.splitlines() if line.startswith("Inst ")]
-    if "perl" in names:
-        # We run the system perl; its core modules must be installed, not merely unpacked.
-        raise RtSetupError("RT needs the system perl: apt-get install --no-install-recommends perl")
-    return [n for n in names if not (n in _SKIP or n.startswith(_SKIP))]
+    return packages_to_unpack(parse_apt_simulation(sim.stdout))
 
 
 def _patch_paths(root: Path) -> None:
