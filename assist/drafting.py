@@ -144,6 +144,8 @@ class InternalOnly:
         return bool(self._rules)
 
     def __call__(self, hit: DocHit) -> bool:
+        if hit.internal:
+            return True
         for rule, kind, glob in self._rules:
             if rule == "tag":
                 if any(fnmatch.fnmatchcase(t.lower(), glob) for t in hit.tags):

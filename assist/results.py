@@ -42,6 +42,11 @@ class DocHit:
     tags: tuple[str, ...] = ()
     space: str = ""
     parent_key: str | None = None
+    internal: bool = False
+    """The document says it is internal-only (front matter, tags, banner, folder…), see
+    `indexer.visibility`. Agents may read it; customer drafts never use it."""
+    internal_reason: str = ""
+    """Why it counts as internal, e.g. "front matter audience: internal"; empty when public."""
 
     @property
     def heading(self) -> str:
