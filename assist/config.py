@@ -135,16 +135,31 @@ class LLMSettings:
         return self
 
 
+DEFAULT_INTERNAL_ONLY: tuple[str, ...] = (
+    "*:Internal/*",
+    "*:*/Internal/*",
+    "*:Private/*",
+    "*:*/Private/*",
+    "tag:internal",
+    "tag:confidential",
+    "tag:restricted",
+)
+"""Safe by default: folders named Internal or Private and the usual tags. Setting
+`answer.internal_only` replaces this list (the documents' own markings still apply)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerSettings:
     """How answers and customer reply drafts are written."""
 
     tone: Tone = "friendly"
     """Reply draft tone: friendly, concise or formal."""
-    internal_only: tuple[str, ...] = ()
+    internal_only: tuple[str, ...] = DEFAULT_INTERNAL_ONLY
     """Sources never given to the model for a customer draft, nor quoted in one. Patterns:
     `<kind>:<path glob>` (`docs:Internal/*`), `<kind>:space=<KEY>` (`confluence:space=OPS`),
-    `tag:<tag glob>` (`tag:internal`); `*` as kind matches any source."""
+    `tag:<tag glob>` (`tag:internal`); `*` as kind matches any source. A document that marks
+    itself internal (front matter, tags, a banner, an Internal/Private folder; see
+    `indexer.visibility`) is internal whatever this list says."""
     company_name: str = ""
     """Signed under the agent's name in drafts."""
     agent_name: str = ""

@@ -246,6 +246,8 @@ class Retriever:
                     tags=tuple(meta.get("tags") or ()),
                     space=str(meta.get("space", "")),
                     parent_key=meta.get("parent_key"),
+                    internal=bool(meta.get("internal")),
+                    internal_reason=str(meta.get("internal_reason") or ""),
                 )
             )
         if not scored:

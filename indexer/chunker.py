@@ -19,9 +19,10 @@ from indexer.documents import Chunk, RawDocument
 
 TokenCounter = Callable[[list[str]], list[int]]
 
-CHUNKING_VERSION = "2"
+CHUNKING_VERSION = "3"
 """Bump when chunks of the same page change: the next run then re-chunks every indexed page.
-2: FAQ questions written as bold lines start their own sections."""
+2: FAQ questions written as bold lines start their own sections.
+3: chunk metadata records whether the page is internal-only (`indexer.visibility`)."""
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")

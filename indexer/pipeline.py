@@ -24,6 +24,7 @@ from indexer.documents import Chunk, DocRef, RawDocument, Skipped
 from indexer.sources import SkipFile, detect_kind, make_reader, open_tree
 from indexer.sources._tree import SourceTree
 from indexer.store import ChunkRow, DocRecord, IndexStore, doc_uid
+from indexer.visibility import is_internal
 from models.embedder import Embedder
 
 EMBED_BATCH_CHUNKS = 1024
@@ -97,6 +98,7 @@ class _Loaded:
 
 def _chunk_meta(source: SourceSpec, kind: str, doc: RawDocument, uid: str) -> dict[str, Any]:
     space = doc.properties.get("space") or (doc.hierarchy[0] if doc.hierarchy else "")
+    internal, internal_reason = is_internal(doc)
     return {
         "source_kind": kind,
         "source_root": source.source_id,
@@ -111,6 +113,8 @@ def _chunk_meta(source: SourceSpec, kind: str, doc: RawDocument, uid: str) -> di
         "space": space,
         "tags": list(doc.tags),
         "author": doc.author or doc.editor,
+        "internal": internal,
+        "internal_reason": internal_reason,
     }
 
 
