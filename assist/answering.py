@@ -4,6 +4,8 @@
     for event in answerer.answer(ticket, result, cancel=stop_event):
         if isinstance(event, Token):
             show(event.text)                 # streamed, citations already filtered
+        elif isinstance(event, SentenceVerdict):
+            mark(event)                      # the sentence just streamed: supported or not, why
         else:
             final = event                    # Answer: replace the streamed text with final.text
 
@@ -12,8 +14,17 @@ Rules:
   from the text, and an answer left with no valid citation is `verified=False`.
 - When retrieval abstained, the model is not asked at all: the answer says the knowledge base
   doesn't seem to cover this and lists the nearest articles as low-confidence.
-- No model configured, or it fails to load or run: the extractive answer (best steps of the top
-  passage, cited [1]) is returned instead, with `note` saying why.
+- No model configured, or it fails to load or run: the extractive answer (the steps and sentences
+  of the top passages that address the question, each block cited) is returned instead, with
+  `note` saying why.
+- Every generated sentence is checked against the passages as it completes (`assist.verify`) and
+  its `SentenceVerdict` is yielded after its tokens. The generated answer is shown only when at
+  least `answer.min_support` (0.8) of its sentences, and its first sentence, are supported;
+  otherwise the extractive answer is the answer and `note` says why. Noise (scaffolding, ticket
+  echoes, disclaimers, repeats) is removed; an unsupported sentence that stays is prefixed
+  "(unverified)" and listed in `Answer.unsupported`; a sentence citing the wrong `[n]` is re-cited.
+- A model below `llm.trusted_min_params` (the default 135M one) never writes the answer: the agent
+  gets the extractive answer, plus the model's sentences that were verified, if it passed the gate.
 - Cancelled (the caller's event, or a newer request on the same model): the iterator ends without
   an `Answer`.
 - Answers not written by the model (abstained, extractive fallbacks) come as one `Answer` with no
@@ -22,6 +33,7 @@ Rules:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -29,10 +41,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assist.config import LLMSettings, Settings
-from assist.extractive import extract, format_extract, query_terms
+from assist.extractive import extract, extract_focused, format_blocks, format_extract, query_terms
 from assist.prompting import SYSTEM, Prompt, PromptPassage, build_prompt, candidate_passages
 from assist.results import DocHit, SearchResult
 from assist.tickets import Ticket
+from assist.verify import Encode, Evidence, SentenceStream, SentenceVerdict, SupportChecker, recite
 from common.errors import ModelError
 from models.llm import LLM, LocalLLM
 
@@ -81,9 +94,19 @@ class Answer:
     """Every passage that was shown (or listed), numbered; `citations` is a subset."""
     note: str = ""
     """Why the answer is extractive or unverified, for the sidebar's status line."""
+    unsupported: tuple[str, ...] = ()
+    """Sentences of `text` no passage supports (shown marked "(unverified)"); the sidebar greys
+    and strikes them through."""
+    support: float | None = None
+    """Share of the generated sentences the passages support; None when nothing was generated."""
+    verdicts: tuple[SentenceVerdict, ...] = ()
+    """Every generated sentence's verdict, noise included (for the eval and debugging)."""
 
 
-AnswerEvent = Token | Answer
+AnswerEvent = Token | SentenceVerdict | Answer
+
+UNVERIFIED = "(unverified) "
+"""Prefix of a kept sentence that no passage supports, in `Answer.text`."""
 
 
 def citation_for(n: int, hit: DocHit, heading: str = "") -> Citation:
@@ -223,18 +246,25 @@ class CheckedStream:
         return self._stream.cancelled or (self._cancel is not None and self._cancel.is_set())
 
 
-def extractive_answer(result: SearchResult, note: str = "") -> Answer:
-    """The best steps/sentences of the top passage, cited [1]. Instant."""
-    passages = candidate_passages(result, max_passages=1)
+def extractive_answer(result: SearchResult, note: str = "", *, max_passages: int = 3) -> Answer:
+    """The steps, sentences and table rows of the top passages that address the question, each
+    block cited with its `[n]`, in document order. Instant; never needs the model."""
+    passages = candidate_passages(result, max_passages=max_passages)
     if not passages:
         return abstained_answer(result, note=note)
-    top = passages[0]
-    ex = extract(top.passage.text, result.query)
-    lead = f"From “{top.title_line}”"
-    text = format_extract(ex, lead=lead, cite=1)
-    source = _sources(passages)
+    blocks = extract_focused([(p.n, p.passage.text) for p in passages], result.query)
+    titles = {p.n: p.title_line for p in passages}
+    text = format_blocks(blocks, titles)
+    by_n = {p.n: p for p in passages}
+    cited = [citation_for(b.n, by_n[b.n].hit, by_n[b.n].passage.heading) for b in blocks]
     return Answer(
-        text, source, verified=bool(ex.lines), abstained=False, extractive=True, sources=source, note=note
+        text,
+        cited,
+        verified=bool(blocks),
+        abstained=False,
+        extractive=True,
+        sources=_sources(passages),
+        note=note,
     )
 
 
@@ -287,17 +317,67 @@ def llm_from_settings(settings: LLMSettings) -> LocalLLM:
     )
 
 
+_SIZE_LABEL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMBT])\s*$", re.IGNORECASE)
+_SCALE = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def model_params(llm: LLM | None) -> int | None:
+    """The model's parameter count, or None when it can't be told.
+
+    From an `n_params` attribute (fakes, wrappers), then the GGUF metadata
+    (`general.parameter_count`, `general.size_label` such as "135M" or "1.5B").
+    """
+    if llm is None:
+        return None
+    value = getattr(llm, "n_params", None)
+    if isinstance(value, int | float) and value > 0:
+        return int(value)
+    try:
+        meta = getattr(llm, "metadata", None) or {}
+    except ModelError:
+        return None
+    try:
+        return int(meta["general.parameter_count"])
+    except (KeyError, ValueError, TypeError):
+        pass
+    for label in str(meta.get("general.size_label", "")).split(","):
+        m = _SIZE_LABEL_RE.match(label.split("x")[-1])
+        if m:
+            return int(float(m.group(1)) * _SCALE[m.group(2).upper()])
+    return None
+
+
+def trusts_model(llm: LLM | None, settings: LLMSettings) -> bool:
+    """Whether a verified generated answer from `llm` may be shown as the answer.
+
+    Below `settings.trusted_min_params`, or of unknown size, the model only adds verified
+    sentences to the extractive answer."""
+    params = model_params(llm)
+    return params is not None and params >= settings.trusted_min_params
+
+
+def ticket_text(subject: Ticket | str) -> str:
+    """What the customer (or agent) wrote, to recognise echoes of it."""
+    if isinstance(subject, str):
+        return subject
+    return "\n".join([subject.subject, *(m.body for m in subject.messages if m.public)])
+
+
 class Answerer:
     """Writes the internal answer for the agent from a search result.
 
     Args:
         llm: Any `LLM`; None = extractive answers only.
-        settings: `settings.llm.max_answer_tokens` and `temperature` are used.
+        settings: `settings.llm` (`max_answer_tokens`, `temperature`, `trusted_min_params`) and
+            `settings.answer.min_support` are used.
+        encode: The embedder's `encode`, to check generated sentences by meaning; None = by
+            shared words only (stricter).
     """
 
-    def __init__(self, llm: LLM | None, settings: Settings | None = None) -> None:
+    def __init__(self, llm: LLM | None, settings: Settings | None = None, encode: Encode | None = None) -> None:
         self.llm = llm
         self.settings = settings or Settings()
+        self.encode = encode
 
     def prompt(self, question_or_ticket: Ticket | str, result: SearchResult) -> Prompt:
         """The budgeted prompt `answer()` would send (for tests, the CLI's --show-prompt, debugging)."""
@@ -345,29 +425,132 @@ class Answerer:
 
         try:
             prompt = self.prompt(question_or_ticket, result)
+            checker = SupportChecker(
+                [Evidence(p.n, p.passage.text) for p in prompt.passages],
+                encode=self.encode,
+                ticket_text=ticket_text(question_or_ticket),
+            )
             temperature = self.settings.llm.temperature
             reply = CheckedStream(self.llm, prompt, prompt.valid_numbers, cancel, temperature)
+            sentences = SentenceStream()
             for shown in reply:
                 yield Token(shown)
+                for sentence in sentences.feed(shown):
+                    yield checker.check(sentence)
+            if not reply.cancelled:
+                for sentence in sentences.flush():
+                    yield checker.check(sentence)
         except ModelError as exc:  # ModelLoadError included: missing/corrupt model, template errors
             log.warning("LLM answer failed, using the extractive answer: %s", exc)
-            yield extractive_answer(result, note=f"{exc} Showing the best passage instead.")
+            yield extractive_answer(result, note=f"{exc} Showing the best passages instead.")
             return
         if reply.cancelled:
             return
+        yield self._final(result, prompt, checker.verdicts, sentences.breaks)
 
-        text, cited = check_citations(reply.text, prompt.valid_numbers)
-        if not text:
-            yield extractive_answer(result, note="The model returned nothing; showing the best passage.")
-            return
+    def _final(
+        self,
+        result: SearchResult,
+        prompt: Prompt,
+        verdicts: list[SentenceVerdict],
+        breaks: list[bool],
+    ) -> Answer:
+        """The gate: the generated answer if enough of it is supported, else the extractive one."""
+        quoted = extractive_answer(result)
+        if not verdicts:
+            return _with(quoted, note="The model returned nothing; showing the best passages.")
+        judged = tuple(verdicts)
+        share = sum(v.supported for v in judged) / len(judged)
+        failed = [v for v in judged if not v.supported]
+        min_support = self.settings.answer.min_support
+        if not judged[0].supported or share < min_support:
+            first = failed[0]
+            return _with(
+                quoted,
+                note=f"The generated answer was not shown: {len(failed)} of {len(judged)} sentences "
+                f"aren't supported by the articles (“{_short(first.plain)}”: {first.reason}).",
+                support=share,
+                verdicts=judged,
+            )
+        kept = [(v, brk) for v, brk in zip(judged, breaks, strict=False) if not v.noise]
+        if not trusts_model(self.llm, self.settings.llm):
+            confirmed = [recite(v) for v, _ in kept if v.supported]
+            params = model_params(self.llm)
+            size = f"{params / 1e6:.0f}M-parameter" if params else "unknown-size"
+            summary = " ".join(_strip_list_marker(c) for c in confirmed)
+            return _with(
+                quoted,
+                text=quoted.text + (f"\n\nIn short: {summary}" if summary else ""),
+                citations=_merge(quoted.citations, confirmed, prompt),
+                note=f"A small ({size}) model: showing the quoted steps, plus only its sentences "
+                "that the articles confirm.",
+                support=share,
+                verdicts=judged,
+            )
+        lines: list[str] = []
+        for v, brk in kept:
+            sentence = recite(v) if v.supported else _mark_unverified(v.text)
+            if lines and not brk:
+                lines[-1] += " " + sentence
+            else:
+                lines.append(sentence)
+        text = _tidy("\n".join(lines))
+        unsupported = tuple(_mark_unverified(v.text) for v, _ in kept if not v.supported)
+        cited = sorted({v.source for v, _ in kept if v.supported and v.source is not None})
         by_n = {p.n: p for p in prompt.passages}
-        citations = [citation_for(n, by_n[n].hit, by_n[n].passage.heading) for n in cited]
-        yield Answer(
+        citations = [citation_for(n, by_n[n].hit, by_n[n].passage.heading) for n in cited if n in by_n]
+        removed = sum(v.noise for v in judged)
+        notes = []
+        if unsupported:
+            notes.append(f"{len(unsupported)} sentence(s) marked (unverified): no article says that.")
+        if removed:
+            notes.append(f"{removed} sentence(s) removed (prompt text, repeats or echoes of the ticket).")
+        return Answer(
             text,
             citations,
-            verified=bool(citations),
+            verified=bool(citations) and not unsupported,
             abstained=False,
             extractive=False,
             sources=_sources(prompt.passages),
-            note="" if citations else "Unverified: the answer cites no passage.",
+            note=" ".join(notes),
+            unsupported=unsupported,
+            support=share,
+            verdicts=judged,
         )
+
+
+def _with(answer: Answer, **changes: object) -> Answer:
+    return dataclasses.replace(answer, **changes)  # type: ignore[arg-type]
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+_LIST_MARKER_RE = re.compile(r"^(\s*(?:\d{1,3}[.)]|[-*•])\s+)")
+
+
+def _strip_list_marker(text: str) -> str:
+    return _LIST_MARKER_RE.sub("", text)
+
+
+def _mark_unverified(sentence: str) -> str:
+    """The sentence without its markers (they would vouch for it), prefixed `(unverified)` after
+    any list marker."""
+    plain = _CITATION_RE.sub("", sentence).rstrip()
+    plain = re.sub(r"[ \t]+([.,;:!?])", r"\1", plain)
+    m = _LIST_MARKER_RE.match(plain)
+    return plain[: m.end()] + UNVERIFIED + plain[m.end() :] if m else UNVERIFIED + plain
+
+
+def _merge(citations: list[Citation], sentences: list[str], prompt: Prompt) -> list[Citation]:
+    """`citations` plus the passages the confirmed sentences cite."""
+    have = {c.n for c in citations}
+    by_n = {p.n: p for p in prompt.passages}
+    out = list(citations)
+    for sentence in sentences:
+        for n in _numbers(",".join(m.group(1) for m in _CITATION_RE.finditer(sentence))):
+            if n not in have and n in by_n:
+                have.add(n)
+                out.append(citation_for(n, by_n[n].hit, by_n[n].passage.heading))
+    return sorted(out, key=lambda c: c.n)

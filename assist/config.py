@@ -110,6 +110,12 @@ class LLMSettings:
     Prompt evaluation is most of the wait for the first answer token on a CPU (~650 tokens/s for
     the default model on two cores); raise it for a bigger context on a faster machine."""
     temperature: float = 0.2
+    trusted_min_params: int = 1_000_000_000
+    """Models with fewer parameters than this (the default SmolLM2-135M) are not trusted to write
+    answers: the agent gets the quoted (extractive) answer plus, at most, the generated sentences
+    the articles confirm. From this size up, a generated answer that passes the sentence checks
+    is shown as the answer. Small models reproduce steps but also write fluent wrong ones; 1B is
+    roughly where instruction-tuned models stop inventing procedures on most tickets."""
     cpu_copy: bool = True
     """Run a small model stored in a quantization that is slow on CPUs (Q4_1, Q5_0, Q5_1; the
     default model is Q4_1) from a cached Q8_0 copy: the same weights, about twice as fast."""
@@ -130,6 +136,8 @@ class LLMSettings:
             )
         if not 1 <= self.max_passages <= 20:
             raise ConfigError(f"llm.max_passages must be between 1 and 20 (got {self.max_passages}).")
+        if self.trusted_min_params < 0:
+            raise ConfigError("llm.trusted_min_params must be 0 or more.")
         if not 0.0 <= self.temperature <= 2.0:
             raise ConfigError(f"llm.temperature must be between 0 and 2 (got {self.temperature}).")
         return self
@@ -163,8 +171,15 @@ class AnswerSettings:
     company_name: str = ""
     """Signed under the agent's name in drafts."""
     agent_name: str = ""
+    min_support: float = 0.8
+    """Least share of a generated answer's sentences that the passages must support (see
+    `assist.verify`) for it to be shown; its first sentence must be supported too. Below it the
+    quoted answer is shown instead, with the reason. 0.8 lets one doubtful sentence in five through,
+    visibly marked; lower it and agents read more marked text, raise it to 1.0 for none."""
 
     def validate(self) -> AnswerSettings:
+        if not 0.0 <= self.min_support <= 1.0:
+            raise ConfigError(f"answer.min_support must be between 0 and 1 (got {self.min_support}).")
         if self.tone not in TONES:
             raise ConfigError(f"answer.tone must be one of {', '.join(TONES)}, not {self.tone!r}.")
         for pattern in self.internal_only:

@@ -170,3 +170,78 @@ def format_extract(ex: Extract, *, lead: str = "", cite: int | None = 1) -> str:
     if not head:
         return body + marker if body else ""
     return f"{head}\n{body}" if body else head
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """The lines one passage contributes to a query-focused extract."""
+
+    n: int
+    """The passage's number (its `[n]`)."""
+    extract: Extract
+
+
+def _line_overlap(line: str, terms: frozenset[str]) -> int:
+    return len(terms & {_stem(w) for w in _WORD_RE.findall(line.lower())})
+
+
+def extract_focused(
+    passages: list[tuple[int, str]],
+    query: Query | str,
+    *,
+    max_words: int = 120,
+    max_steps: int = 8,
+) -> list[Block]:
+    """The steps, sentences and table rows of the top passages that address `query`.
+
+    The first passage (the best match) always contributes: its procedure whole (up to
+    `max_steps`), or its best sentences. Later passages add only lines that share a query term,
+    while the extract is under `max_words`; a procedure counts as done, so steps are never cut
+    for the word budget. Lines keep their document order within each passage.
+
+    Args:
+        passages: `(n, text)` best first.
+        query: The retrieval query, or plain text.
+    """
+    terms = query_terms(query)
+    blocks: list[Block] = []
+    words = 0
+    for i, (n, text) in enumerate(passages):
+        if i and words >= max_words:
+            break
+        ex = extract(text, query, max_steps=max_steps)
+        if not ex.lines:
+            continue
+        if i:
+            if not ex.matched:
+                continue
+            if ex.steps and any(b.extract.steps for b in blocks):
+                continue  # a second procedure would read as one long, mixed-up list
+            lines = ex.lines if ex.steps else tuple(ln for ln in ex.lines if _line_overlap(ln, terms))
+            if not lines:
+                continue
+            ex = Extract(lines, ex.steps, ex.matched)
+        if not ex.steps:
+            kept: list[str] = []
+            for line in ex.lines:
+                if kept and words + len(line.split()) > max_words:
+                    break
+                kept.append(line)
+                words += len(line.split())
+            ex = Extract(tuple(kept), False, ex.matched)
+        else:
+            words += sum(len(line.split()) for line in ex.lines)
+        blocks.append(Block(n, ex))
+    return blocks
+
+
+def format_blocks(blocks: list[Block], titles: dict[int, str], *, cite: bool = True) -> str:
+    """Render blocks under a `From “title” [n]:` lead each; without `cite`, no markers or leads
+    (for a customer draft), steps numbered and other lines as bullets."""
+    parts = []
+    for block in blocks:
+        if cite:
+            parts.append(format_extract(block.extract, lead=f"From “{titles[block.n]}”", cite=block.n))
+        else:
+            parts.append(format_extract(block.extract, lead="", cite=None))
+    return "\n\n".join(p for p in parts if p)

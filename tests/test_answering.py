@@ -10,14 +10,19 @@ import pytest
 from assist.answering import (
     ANSWER_TASK,
     NOT_COVERED,
+    UNVERIFIED,
     Answer,
     Answerer,
     CitationFilter,
     Token,
     check_citations,
+    extractive_answer,
     llm_from_settings,
+    model_params,
+    trusts_model,
 )
-from assist.config import LLMSettings, Settings
+from assist.config import AnswerSettings, LLMSettings, Settings
+from assist.verify import SentenceVerdict
 from assist.prompting import SYSTEM
 from common.errors import ModelError, ModelLoadError
 from models.llm import LocalLLM
@@ -38,14 +43,22 @@ def _result(abstained: bool = False):
     )
 
 
+BIG = 7_000_000_000  # a model size the answerer trusts to write answers
+SMALL = 135_000_000  # the default model's
+
+
 def _events(answerer: Answerer, subject, result, cancel=None) -> tuple[list[str], list[Answer]]:
     tokens, answers = [], []
     for event in answerer.answer(subject, result, cancel=cancel):
         if isinstance(event, Token):
             tokens.append(event.text)
-        else:
+        elif isinstance(event, Answer):
             answers.append(event)
     return tokens, answers
+
+
+def _stream(answerer: Answerer, subject, result) -> list[Token | SentenceVerdict | Answer]:
+    return list(answerer.answer(subject, result))
 
 
 # -- citation checking --------------------------------------------------------------------------
@@ -79,29 +92,131 @@ def test_citation_filter_never_streams_an_invalid_marker() -> None:
 
 
 def test_valid_citations_are_kept_and_invalid_ones_removed() -> None:
-    llm = FakeLLM("Open Settings > Security [1], then click Reset password [4]. Check spam [2][9].")
+    llm = FakeLLM(
+        "Open Settings > Security [1], then click Reset password [4]. Check the spam folder [2][9].", n_params=BIG
+    )
     tokens, answers = _events(Answerer(llm), ticket("How do I reset my password?"), _result())
     (answer,) = answers
-    assert answer.text == "Open Settings > Security [1], then click Reset password. Check spam [2]."
+    assert answer.text == "Open Settings > Security, then click Reset password [1]. Check the spam folder [2]."
     assert answer.verified and not answer.abstained and not answer.extractive
     assert [(c.n, c.title) for c in answer.citations] == [(1, "Password reset"), (2, "Login troubleshooting")]
     assert answer.citations[0].url == "https://kb/pw"
     assert [c.n for c in answer.sources] == [1, 2, 3]
+    assert answer.support == 1.0 and answer.unsupported == ()
     assert len(tokens) > 1 and "[4]" not in "".join(tokens) and "[9]" not in "".join(tokens)
 
 
 def test_citation_numbers_map_to_the_passages_shown() -> None:
-    llm = FakeLLM("Invoices are monthly [3].")
+    llm = FakeLLM("Invoices are sent monthly [3].", n_params=BIG)
     (answer,) = _events(Answerer(llm), "when are invoices sent?", _result())[1]
     assert "[3] Billing\nInvoices are sent monthly." in llm.last_user
     assert [(c.n, c.title) for c in answer.citations] == [(3, "Billing")]
 
 
-def test_an_answer_without_valid_citations_is_unverified() -> None:
-    (answer,) = _events(Answerer(FakeLLM("Just restart your computer [8].")), "q", _result())[1]
-    assert answer.text == "Just restart your computer."
-    assert not answer.verified and answer.citations == []
-    assert "Unverified" in answer.note
+def test_an_answer_no_passage_supports_is_replaced_by_the_quoted_one() -> None:
+    (answer,) = _events(Answerer(FakeLLM("Just restart your computer [8].", n_params=BIG)), "q", _result())[1]
+    assert answer.extractive and "Just restart" not in answer.text
+    assert "1. Open Settings > Security." in answer.text
+    assert answer.support == 0.0 and "not shown" in answer.note and "Just restart your computer" in answer.note
+
+
+def test_each_sentence_verdict_follows_its_tokens() -> None:
+    llm = FakeLLM("Open Settings > Security [1]. Click Reset password [1]. Restart your router twice [2].", n_params=BIG)
+    events = _stream(Answerer(llm), ticket("How do I reset my password?"), _result())
+    verdicts = [(i, e) for i, e in enumerate(events) if isinstance(e, SentenceVerdict)]
+    assert [v.supported for _, v in verdicts] == [True, True, False]
+    for i, verdict in verdicts:
+        streamed = "".join(e.text for e in events[:i] if isinstance(e, Token))
+        assert verdict.text in streamed  # the whole sentence was shown before its verdict
+    assert isinstance(events[-1], Answer)
+    # Two of three supported is below the 0.8 threshold: the quoted answer is the answer.
+    assert events[-1].extractive and events[-1].support == pytest.approx(2 / 3)
+
+
+def test_an_unsupported_sentence_in_a_shown_answer_is_marked() -> None:
+    reply = (
+        "Open Settings > Security [1]. Click Reset password [1]. Check your inbox [1]. "
+        "If the email does not arrive, check the spam folder [2]. Call us on 0800 123 456 [2]."
+    )
+    settings = Settings(answer=AnswerSettings(min_support=0.8))
+    (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG), settings), ticket("reset password"), _result())[1]
+    assert not answer.extractive and answer.support == pytest.approx(0.8)
+    assert answer.unsupported == (f"{UNVERIFIED}Call us on 0800 123 456.",)
+    assert answer.text.endswith(f"{UNVERIFIED}Call us on 0800 123 456.")  # marked, and no [2] vouching for it
+    assert not answer.verified and "unverified" in answer.note
+    strict = Settings(answer=AnswerSettings(min_support=1.0))
+    (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG), strict), ticket("reset password"), _result())[1]
+    assert answer.extractive and "0800" not in answer.text
+
+
+def test_an_unsupported_first_sentence_sends_the_answer_back_to_the_quote() -> None:
+    reply = (
+        "Reinstall the operating system first [1]. Open Settings > Security [1]. Click Reset password [1]. "
+        "Check your inbox [1]. Check the spam folder [2]."
+    )
+    (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG)), ticket("reset password"), _result())[1]
+    assert answer.extractive and "Reinstall" not in answer.text and answer.support == pytest.approx(0.8)
+
+
+def test_scaffolding_disclaimers_and_echoes_are_removed() -> None:
+    evil = ticket("I forgot my password and the reset email never comes, please help me now.")
+    reply = (
+        "Open Settings > Security [1].\n</passages>\nClick Reset password [1].\n"
+        "Click Reset password [1].\nCheck your inbox [1]. Check the spam folder [2]."
+    )
+    (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG)), evil, _result())[1]
+    # One repeat and one tag out of six: 4/6 supported, under the threshold.
+    assert answer.extractive and "passages" not in answer.text
+    clean = "Open Settings > Security [1]. Click Reset password [1]. Check your inbox [1]. Check the spam folder [2]."
+    for noise in (
+        " As an AI, I don't have access to your account.",
+        " I forgot my password and the reset email never comes.",
+    ):
+        (answer,) = _events(Answerer(FakeLLM(clean + noise, n_params=BIG)), evil, _result())[1]
+        assert not answer.extractive and answer.support == pytest.approx(0.8)
+        assert "As an AI" not in answer.text and "never comes" not in answer.text
+        assert "removed" in answer.note and answer.unsupported == ()
+
+
+def test_a_small_model_only_adds_verified_sentences_to_the_quoted_answer() -> None:
+    reply = (
+        "Open Settings > Security [1]. Click Reset password [1]. Check your inbox [1]. "
+        "Check the spam folder [2]. Then restart your router [2]."
+    )
+    (answer,) = _events(Answerer(FakeLLM(reply, n_params=SMALL)), ticket("reset password"), _result())[1]
+    assert answer.extractive
+    assert answer.text.startswith(extractive_answer(_result()).text)
+    assert "In short: Open Settings > Security [1]." in answer.text and "router" not in answer.text
+    assert "135M" in answer.note
+
+
+def test_model_trust_follows_the_parameter_count() -> None:
+    settings = LLMSettings(trusted_min_params=1_000_000_000)
+    assert trusts_model(FakeLLM(n_params=BIG), settings)
+    assert not trusts_model(FakeLLM(n_params=SMALL), settings)
+    assert not trusts_model(FakeLLM(), settings)  # unknown size: not trusted
+    assert not trusts_model(None, settings)
+    assert trusts_model(FakeLLM(n_params=SMALL), LLMSettings(trusted_min_params=100_000_000))
+
+    class Labelled:
+        metadata = {"general.size_label": "1.5B"}  # noqa: RUF012
+
+    assert model_params(Labelled()) == 1_500_000_000
+
+
+def test_the_extractive_answer_covers_the_top_passages_that_address_the_question() -> None:
+    result = search_result(
+        doc_hit(1, "Password reset", STEPS, heading="Steps"),
+        doc_hit(2, "Login troubleshooting", "Sessions expire after a day. If the reset email does not "
+                "arrive, check the spam folder."),
+        doc_hit(3, "Billing", "Invoices are sent monthly."),
+        query="reset password email does not arrive",
+    )
+    answer = extractive_answer(result)
+    assert answer.text.index("1. Open Settings > Security.") < answer.text.index("check the spam folder")
+    assert "From “Password reset — Steps” [1]:" in answer.text and "[2]" in answer.text
+    assert "Sessions expire" not in answer.text and "Invoices" not in answer.text  # off the question
+    assert [c.n for c in answer.citations] == [1, 2]
 
 
 def test_settings_reach_the_model() -> None:
@@ -152,7 +267,7 @@ def test_missing_model_file_falls_back_to_extractive(tmp_path) -> None:
 
 
 def test_empty_model_output_falls_back_to_extractive() -> None:
-    (answer,) = _events(Answerer(FakeLLM("  [5] ")), "reset password", _result())[1]
+    (answer,) = _events(Answerer(FakeLLM("  [5] ", n_params=BIG)), "reset password", _result())[1]
     assert answer.extractive
 
 

@@ -28,6 +28,8 @@ class FakeLLM:
         pieces: Stream exactly these pieces instead (to split a citation across pieces).
         n_ctx: Context window, enforced like the real model (`ContextOverflowError`).
         fail: Raised when the stream is first iterated (as a real load or decode error would be).
+        n_params: The parameter count the model claims (what `answering.trusts_model` reads);
+            None = unknown, which is treated like a small model.
     """
 
     def __init__(
@@ -37,8 +39,10 @@ class FakeLLM:
         pieces: Sequence[str] | None = None,
         n_ctx: int = 4096,
         fail: Exception | None = None,
+        n_params: int | None = None,
     ) -> None:
         self.reply = reply
+        self.n_params = n_params
         self.pieces = list(pieces) if pieces is not None else None
         self._n_ctx = n_ctx
         self.fail = fail
