@@ -1,77 +1,78 @@
-"""Reply drafts for the customer, in the agent's tone, for the agent to approve. Nothing is sent.
+"""Reply drafts for the customer, composed from the knowledge base, for the agent to approve.
 
-    drafter = Drafter(llm, settings)
+    drafter = Drafter(llm, settings, encode=embedder.encode)
     for event in drafter.draft(ticket, result, tone="formal", cancel=stop_event):
         if isinstance(event, Token):
-            show(event.text)
+            show(event.text)                 # the composed draft, at once
         else:
-            draft = event                    # Draft: replace the streamed text with draft.text
+            draft = event                    # Draft: replace the shown text with draft.text
 
-Rules:
-- Sources matching `AnswerSettings.internal_only` (`docs:Internal/*`, `confluence:space=OPS`,
-  `tag:internal`) are never given to the model, and a draft that mentions one of their titles or
-  URLs, or quotes their text (e.g. because the ticket asked to "reveal the internal policy"), has
-  those sentences removed (`redacted=True`).
-- No `[n]` markers; the greeting (customer's first name) and sign-off are ours, not the model's,
-  so they are always right and in the chosen tone.
-- The model is told never to promise refunds or actions the passages don't state; a draft that
-  still mentions one gets a warning for the agent.
-- Abstained retrieval, or no public source: a short holding reply, no model call. No model
-  available: the best public passage's steps, quoted.
+A draft is composed, not written by the model:
+- a greeting by the requester's first name (neutral when unknown);
+- one sentence acknowledging the problem in the ticket's own terms, from its subject
+  ("Thanks for letting us know that your hub went offline after changing your router.");
+- the steps (or sentences) of the public article(s) that address the ticket, quoted;
+- the article's link when it has one; a closing next step; the sign-off with the agent's name.
+
+The tone changes only the frame sentences, which live in `assist/data/draft_frames.toml`. The
+model may reword the acknowledgement and the closing; the rewording is used only if it passes
+`check_rewrite` (no new specifics, no promise the KB doesn't make, no echo of the ticket, no prompt
+scaffolding or disclaimer, same meaning), else the composed frame stands. So no refund, date or
+replacement appears in a draft unless an article states it.
+
+Internal-only articles (`AnswerSettings.internal_only`, or the hit's own metadata) are never
+quoted. `redact_internal` is the last check of the final text: a sentence that names an internal
+article or shares a long word sequence with one is removed, and the draft says why.
+Abstained retrieval, or no public source: a short holding reply, no model call.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import functools
 import logging
 import re
 import threading
+import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
-from assist.answering import CheckedStream, Citation, Token, check_citations, citation_for
+from assist.answering import Citation, Token, check_citations, citation_for
 from assist.config import TONES, Settings, Tone
-from assist.extractive import extract, format_extract, query_terms
-from assist.prompting import SYSTEM, Prompt, PromptPassage, build_prompt, candidate_passages
+from assist.extractive import extract_focused, format_blocks
+from assist.prompting import SYSTEM, PromptPassage, candidate_passages, neutralise
 from assist.results import DocHit, SearchResult
 from assist.tickets import Ticket
+from assist.verify import ECHO_THRESHOLD, Encode, SupportChecker, specifics, split_sentences
 from common.errors import ConfigError, ModelError
-from models.llm import LLM
+from models.llm import LLM, ChatMessage
 
 log = logging.getLogger(__name__)
 
-TONE_STYLE: dict[str, str] = {
-    "friendly": "warm and plain-spoken. Acknowledge the problem in one short sentence, then help. "
-    "Short paragraphs, simple words.",
-    "concise": "as short as possible while complete: only the steps or facts the customer needs, "
-    "no pleasantries.",
-    "formal": "courteous and formal: complete sentences, no contractions, no slang, no exclamation marks.",
-}
-GREETING: dict[str, str] = {"friendly": "Hi {name},", "concise": "Hi {name},", "formal": "Dear {name},"}
-GREETING_NO_NAME: dict[str, str] = {"friendly": "Hi there,", "concise": "Hi,", "formal": "Hello,"}
-SIGN_OFF: dict[str, str] = {"friendly": "Best,", "concise": "Thanks,", "formal": "Kind regards,"}
-HOLDING_REPLY: dict[str, str] = {
-    "friendly": "Thanks for getting in touch! I'm looking into this for you and will get back to you "
-    "as soon as I can.",
-    "concise": "Thanks for your message. I'm looking into this and will follow up shortly.",
-    "formal": "Thank you for contacting us. I am looking into your request and will respond as soon "
-    "as possible.",
-}
-STEPS_INTRO: dict[str, str] = {
-    "friendly": "Here's what should sort this out:",
-    "concise": "Steps:",
-    "formal": "Please follow these steps:",
-}
-INFO_INTRO: dict[str, str] = {
-    "friendly": "Here's what I found:",
-    "concise": "",
-    "formal": "Please find the relevant information below:",
-}
 
-DRAFT_TASK = (
-    "Write the body of the reply to the customer's latest message in the ticket above, using only "
-    "the passages above. Tone: {style}"
+@functools.cache
+def frames() -> dict[str, dict[str, str]]:
+    """The frame sentences per tone, from `assist/data/draft_frames.toml` (read once)."""
+    text = resources.files("assist.data").joinpath("draft_frames.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    missing = [t for t in TONES if t not in data]
+    if missing:
+        raise ConfigError(f"draft_frames.toml has no frame for tone(s) {', '.join(missing)}.")
+    return data
+
+
+TONE_STYLE: dict[str, str] = {tone: frames()[tone]["style"] for tone in TONES}
+
+REWRITE_TASK = (
+    "Reword the two sentences inside <draft> for a reply to a customer. Tone: {style}. Keep each "
+    "sentence's meaning. Add no facts, names, numbers, links, dates or promises. Write exactly two "
+    "lines, one per sentence, and nothing else."
 )
+REWRITE_MEANING = 0.5
+"""Least cosine similarity between a reworded frame sentence and the original."""
+REWRITE_MAX_TOKENS = 96
 
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
 # Only a bare greeting line ("Hi there,", "Dear valued customer,"), not a sentence that starts with one.
@@ -86,12 +87,14 @@ _SIGN_OFF_LINE_RE = re.compile(
     r"(?:[A-Z][\w .'-]{0,30})?$",  # an optional name, capitalised: not "Thanks for your patience."
 )
 _TAG_RE = re.compile(
-    r"</?\s*(?:ticket|passages?|question|system|instructions|task)\b[^<>]{0,80}>|<\|[^<>|]*\|>", re.IGNORECASE
+    r"</?\s*(?:ticket|passages?|question|system|instructions|task|draft)\b[^<>]{0,80}>|<\|[^<>|]*\|>",
+    re.IGNORECASE,
 )
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
 _PROMISE_RE = re.compile(
-    r"\b(refund\w*|reimburs\w*|credit(?:s|ed)?\b|compensat\w*|discount\w*|replacement\w*|waive\w*|"
-    r"free of charge|money back)",
+    r"\b(refund\w*|reimburs\w*|credit(?:s|ed)?\b|compensat\w*|discount\w*|replac\w*|waive\w*|"
+    r"free of charge|money back|guarantee\w*|promise\w*|today|tomorrow|tonight|next (?:week|month)|"
+    r"within \w+ (?:hours?|days?)|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -105,14 +108,16 @@ class Draft:
     sources: list[Citation]
     """Public passages the draft is based on (for the agent to check; never shown to the customer)."""
     extractive: bool
-    """Quoted from a passage rather than generated."""
+    """The body is quoted from the articles (always, since drafts are composed)."""
     abstained: bool
     """Retrieval abstained: the draft is a holding reply, not an answer."""
     redacted: bool = False
     """Sentences that would leak internal-only material were removed."""
     warnings: tuple[str, ...] = ()
-    """Things the agent must check before sending (e.g. a refund no source mentions)."""
+    """Things the agent must check before sending (e.g. why a sentence was removed)."""
     note: str = ""
+    reworded: bool = False
+    """The model's rewording of the frame sentences passed the checks and is used."""
 
 
 DraftEvent = Token | Draft
@@ -183,12 +188,88 @@ def first_name(ticket: Ticket) -> str:
 
 def greeting(ticket: Ticket, tone: str) -> str:
     name = first_name(ticket)
-    return GREETING[tone].format(name=name) if name else GREETING_NO_NAME[tone]
+    frame = frames()[tone]
+    return frame["greeting"].format(name=name) if name else frame["greeting_no_name"]
 
 
 def sign_off(tone: str, agent_name: str = "", company_name: str = "") -> str:
-    lines = [SIGN_OFF[tone], *(x.strip() for x in (agent_name, company_name) if x.strip())]
+    lines = [frames()[tone]["sign_off"], *(x.strip() for x in (agent_name, company_name) if x.strip())]
     return "\n".join(lines)
+
+
+# -- the acknowledgement -------------------------------------------------------------------------
+
+# First person → second person, so the customer's subject reads as our sentence about them.
+_PERSON = {
+    "i": "you", "we": "you", "me": "you", "us": "you", "my": "your", "our": "your", "mine": "yours",
+    "ours": "yours", "myself": "yourself", "ourselves": "yourselves", "i'm": "you're", "we're": "you're",
+    "i've": "you've", "we've": "you've", "i'd": "you'd", "we'd": "you'd", "am": "are", "was": "were",
+}  # fmt: skip
+_DETERMINERS = frozenset("my our your the a an this these those their his her its i we".split())
+# A subject opening with one of these is a question or a request, not a statement of the problem.
+_NOT_A_CLAUSE = frozenset(
+    """how why what when where which who can can't cannot could would should is are do does did
+    help need please unable urgent question request re fw fwd not no any""".split()
+)
+_VERBS = frozenset(
+    """is are was were says shows keeps stays goes went gets got turns turned flashes blinks stops
+    works fails crashes drops won't doesn't don't isn't aren't can't didn't wasn't has have had will
+    arrived charged disconnects flickers buzzes appears lost broke broken""".split()
+)
+_SUBJECT_PREFIX_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw)\s*:\s*|\[[^\]]{0,30}\]\s*)+", re.IGNORECASE)
+
+
+def _second_person(words: list[str]) -> list[str]:
+    out = []
+    for w in words:
+        low = w.lower()
+        swap = _PERSON.get(low)
+        if swap is None or (low == "us" and w == "US"):
+            out.append(w)
+        else:
+            out.append(swap)
+    return out
+
+
+def _named_mid_sentence(word: str, text: str) -> bool:
+    """`word` occurs capitalised in `text` where a sentence doesn't start: a proper name."""
+    for m in re.finditer(rf"\b{re.escape(word)}\b", text):
+        before = text[: m.start()].rstrip()
+        if before and before[-1] not in ".!?:\n" and not before.endswith(("Hi", "Hello")):
+            return True
+    return False
+
+
+def acknowledgement(ticket: Ticket, tone: str) -> str:
+    """One sentence acknowledging the problem in the ticket's own terms (its subject)."""
+    frame = frames()[tone]
+    subject = _SUBJECT_PREFIX_RE.sub("", ticket.subject).strip().rstrip(".!")
+    subject = " ".join(subject.split())
+    words = subject.split()
+    if not words or len(words) > 20:
+        return frames()[tone]["holding"].split(". ")[0].rstrip(".!") + "."
+    first = words[0].lower().strip(",:;")
+    lower_words = {w.lower().strip(",.;:!?") for w in words[1:]}
+    is_clause = (
+        not subject.endswith("?")
+        and first not in _NOT_A_CLAUSE
+        and first not in _VERBS
+        and not first.endswith("ed")
+        and (bool(lower_words & _VERBS) or any(w.endswith("ed") and len(w) > 4 for w in lower_words))
+    )
+    if not is_clause:
+        return frame["acknowledge_topic"].format(topic=subject)
+    body = " ".join(m.body for m in ticket.customer_messages())
+    head = words[0]
+    # Keep a proper name ("Lumen", "E-104") as written; lower a common noun and make it theirs.
+    proper = any(ch.isdigit() for ch in head) or head.isupper() or _named_mid_sentence(head, body)
+    if head.lower() in _DETERMINERS:
+        words = _second_person([head.lower(), *words[1:]])
+    elif proper:
+        words = ["your", *_second_person(words)]
+    else:
+        words = ["your", head.lower(), *_second_person(words[1:])]
+    return frame["acknowledge"].format(problem=" ".join(words))
 
 
 # -- post-processing ---------------------------------------------------------------------------
@@ -218,51 +299,69 @@ def _shingles(text: str, size: int = 8) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def _leak_needles(internal: Sequence[DocHit], public: Sequence[DocHit]) -> list[str]:
+def _leak_needles(internal: Sequence[DocHit], public: Sequence[DocHit]) -> list[tuple[str, DocHit]]:
     public_titles = {h.title.strip().lower() for h in public}
-    needles: list[str] = []
+    needles: list[tuple[str, DocHit]] = []
     for hit in internal:
         if hit.url:
-            needles.append(hit.url.lower())
-            needles.append(re.sub(r"^[a-z]+://", "", hit.url.lower()))
+            needles.append((hit.url.lower(), hit))
+            needles.append((re.sub(r"^[a-z]+://", "", hit.url.lower()), hit))
         if len(hit.path) >= 6:
-            needles.append(hit.path.lower())
+            needles.append((hit.path.lower(), hit))
         title = hit.title.strip().lower()
         # A one-word title ("Refunds") is an ordinary word in a reply; a specific one is a leak.
         if title and title not in public_titles and (" " in title or len(title) >= 12):
-            needles.append(title)
+            needles.append((title, hit))
     return needles
+
+
+def find_leaks(
+    text: str, internal: Sequence[DocHit], public: Sequence[DocHit] = ()
+) -> list[tuple[str, str]]:
+    """The sentences of `text` that name an internal-only article (title, URL, path) or share a
+    run of 8 words with one, each with the reason."""
+    if not internal:
+        return []
+    needles = _leak_needles(internal, public)
+    quoted: dict[tuple[str, ...], DocHit] = {}
+    for hit in internal:
+        for passage in hit.passages:
+            for shingle in _shingles(passage.text):
+                quoted.setdefault(shingle, hit)
+    leaks = []
+    for line in text.splitlines():
+        for sentence in _SENTENCE_RE.split(line):
+            low = sentence.lower()
+            named = next((hit for needle, hit in needles if needle in low), None)
+            if named is not None:
+                leaks.append((sentence, f"it names the internal-only article “{named.title}”"))
+                continue
+            shared = next((quoted[sh] for sh in _shingles(sentence) if sh in quoted), None)
+            if shared is not None:
+                leaks.append((sentence, f"it quotes the internal-only article “{shared.title}”"))
+    return leaks
 
 
 def redact_internal(text: str, internal: Sequence[DocHit], public: Sequence[DocHit] = ()) -> tuple[str, bool]:
     """Remove sentences that name an internal-only article (title, URL, path) or quote its text.
 
     Returns:
-        The text and whether anything was removed.
+        The text and whether anything was removed (`find_leaks` says why).
     """
-    if not internal:
+    leaks = {sentence for sentence, _ in find_leaks(text, internal, public)}
+    if not leaks:
         return text, False
-    needles = _leak_needles(internal, public)
-    quoted: set[tuple[str, ...]] = set()
-    for hit in internal:
-        for passage in hit.passages:
-            quoted |= _shingles(passage.text)
-    removed = False
     out_lines = []
     for line in text.splitlines():
-        kept = []
-        for sentence in _SENTENCE_RE.split(line):
-            low = sentence.lower()
-            if any(n in low for n in needles) or (quoted and _shingles(sentence) & quoted):
-                removed = True
-                continue
-            kept.append(sentence)
+        kept = [sentence for sentence in _SENTENCE_RE.split(line) if sentence not in leaks]
+        if line.strip() and not any(k.strip() for k in kept):
+            continue  # a line that was all leak goes, not just its words
         out_lines.append(" ".join(kept))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(out_lines)).strip(), removed
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out_lines)).strip(), True
 
 
 def promise_warnings(body: str, passages: Iterable[PromptPassage]) -> tuple[str, ...]:
-    """Refund/credit/compensation words in the draft that no source passage mentions."""
+    """Refund/credit/replacement/date words in the draft that no source passage mentions."""
     source_text = " ".join(p.passage.text for p in passages).lower()
     warnings = []
     for word in dict.fromkeys(m.group(1).lower() for m in _PROMISE_RE.finditer(body)):
@@ -272,21 +371,97 @@ def promise_warnings(body: str, passages: Iterable[PromptPassage]) -> tuple[str,
     return tuple(warnings)
 
 
+def check_rewrite(
+    original: str,
+    rewrite: str,
+    *,
+    ticket_text: str,
+    source_text: str,
+    encode: Encode | None = None,
+) -> str:
+    """Why `rewrite` may not replace the frame sentence `original` ("" = it may).
+
+    The rewrite must add no specifics (numbers, codes, names, URLs, durations, labels), no
+    promise or date the articles don't state, no prompt scaffolding or disclaimer, must not
+    repeat the ticket more than the original does, and must keep the original's meaning.
+    """
+    rewrite = rewrite.strip()
+    words = rewrite.split()
+    if not 3 <= len(words) <= 2.5 * max(6, len(original.split())):
+        return "its length is off"
+    if _GREETING_LINE_RE.match(rewrite) or _SIGN_OFF_LINE_RE.match(rewrite):
+        return "it is a greeting or sign-off"
+    noise = SupportChecker([], ticket_text=ticket_text).noise_reason(rewrite, echo=False)
+    if noise:
+        return noise
+    added = specifics(rewrite) - specifics(original)
+    if added:
+        return "it adds " + ", ".join(f"“{a}”" for a in sorted(added))
+    low_original, low_source = original.lower(), source_text.lower()
+    for m in _PROMISE_RE.finditer(rewrite):
+        word = m.group(1).lower()
+        if word[:6] not in low_original and word[:6] not in low_source:
+            return f"it promises “{word}”, which no article states"
+    grams = _trigrams(rewrite)
+    if grams:
+        echo = len(grams & _trigrams(ticket_text)) / len(grams)
+        before = _trigrams(original)
+        echo_before = len(before & _trigrams(ticket_text)) / len(before) if before else 0.0
+        if echo >= ECHO_THRESHOLD and echo > echo_before + 0.2:
+            return "it repeats the ticket"
+    if encode is not None:
+        a, b = encode([original, rewrite])
+        if float(a @ b) < REWRITE_MEANING:
+            return "it changes the meaning"
+    return ""
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = _WORD_RE.findall(text.lower())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
 # -- the drafter -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """A composed draft, frame and quoted body apart (the model may reword only the frame)."""
+
+    greeting: str
+    acknowledge: str
+    body: str
+    links: tuple[str, ...]
+    closing: str
+    sign_off: str
+    sources: tuple[PromptPassage, ...]
+
+    def text(self, acknowledge: str | None = None, closing: str | None = None) -> str:
+        parts = [
+            self.greeting,
+            acknowledge if acknowledge is not None else self.acknowledge,
+            self.body,
+            "\n".join(self.links),
+            closing if closing is not None else self.closing,
+            self.sign_off,
+        ]
+        return "\n\n".join(p for p in parts if p.strip())
+
+
 class Drafter:
-    """Writes customer reply drafts from a ticket and a search result.
+    """Composes customer reply drafts from a ticket and a search result.
 
     Args:
-        llm: Any `LLM`; None = quoted (extractive) drafts only.
+        llm: Any `LLM`, used only to reword the frame sentences; None = the composed frame.
         settings: `settings.answer` (tone, internal_only, names) and `settings.llm`
-            (`max_draft_tokens`, `temperature`).
+            (`temperature`).
+        encode: The embedder's `encode`, to check that a rewording keeps the meaning.
     """
 
-    def __init__(self, llm: LLM | None, settings: Settings | None = None) -> None:
+    def __init__(self, llm: LLM | None, settings: Settings | None = None, encode: Encode | None = None) -> None:
         self.llm = llm
         self.settings = settings or Settings()
+        self.encode = encode
         self.is_internal = InternalOnly(self.settings.answer.internal_only)
 
     def _tone(self, tone: str | None) -> Tone:
@@ -295,58 +470,85 @@ class Drafter:
             raise ConfigError(f"Tone must be one of {', '.join(TONES)}, not {tone!r}.")
         return tone  # type: ignore[return-value]
 
-    def prompt(self, ticket: Ticket, result: SearchResult, tone: str | None = None) -> Prompt:
-        """The budgeted prompt `draft()` would send; internal-only sources are not in it."""
-        if self.llm is None:
-            raise ModelError("No language model is configured.")
-        return build_prompt(
-            self.llm,
-            system=SYSTEM,
-            task=DRAFT_TASK.format(style=TONE_STYLE[self._tone(tone)]),
-            passages=candidate_passages(
-                result, exclude=self.is_internal, max_passages=self.settings.llm.max_passages
-            ),
-            subject=ticket,
-            max_tokens=self.settings.llm.max_draft_tokens,
-            prompt_budget=self.settings.llm.max_prompt_tokens or None,
-            terms=query_terms(result.query),
-        )
-
-    def _frame(self, ticket: Ticket, tone: str, body: str) -> str:
-        closing = sign_off(tone, self.settings.answer.agent_name, self.settings.answer.company_name)
-        return f"{greeting(ticket, tone)}\n\n{body}\n\n{closing}"
+    def _sign_off(self, tone: str) -> str:
+        return sign_off(tone, self.settings.answer.agent_name, self.settings.answer.company_name)
 
     def holding_draft(self, ticket: Ticket, tone: str | None = None, note: str = "") -> Draft:
         """ "We're looking into it": for when the knowledge base has nothing to say."""
         tone = self._tone(tone)
-        text = self._frame(ticket, tone, HOLDING_REPLY[tone])
+        text = f"{greeting(ticket, tone)}\n\n{frames()[tone]['holding']}\n\n{self._sign_off(tone)}"
         return Draft(text, tone, [], extractive=False, abstained=True, note=note)
+
+    def compose(self, ticket: Ticket, result: SearchResult, tone: str | None = None) -> _Parts | None:
+        """The draft's parts from the public passages; None when none has usable lines."""
+        tone = self._tone(tone)
+        frame = frames()[tone]
+        passages = candidate_passages(result, exclude=self.is_internal, max_passages=3)
+        blocks = extract_focused([(p.n, p.passage.text) for p in passages], result.query, max_words=100)
+        if not blocks:
+            return None
+        body = format_blocks(blocks, {}, cite=False)
+        intro = frame["steps_intro"] if any(b.extract.steps for b in blocks) else frame["info_intro"]
+        by_n = {p.n: p for p in passages}
+        used = tuple(by_n[b.n] for b in blocks)
+        links = []
+        for p in used:
+            line = frame["link"].format(title=p.hit.title, url=p.hit.url) if p.hit.url else ""
+            if line and line not in links:
+                links.append(line)
+        return _Parts(
+            greeting=greeting(ticket, tone),
+            acknowledge=acknowledgement(ticket, tone),
+            body=f"{intro}\n\n{body}" if intro else body,
+            links=tuple(links),
+            closing=frame["closing"],
+            sign_off=self._sign_off(tone),
+            sources=used,
+        )
 
     def extractive_draft(
         self, ticket: Ticket, result: SearchResult, tone: str | None = None, note: str = ""
     ) -> Draft:
-        """The best public passage's steps, quoted without markers."""
+        """The composed draft, without the model."""
         tone = self._tone(tone)
-        passages = candidate_passages(result, exclude=self.is_internal, max_passages=1)
-        if not passages:
-            return self.holding_draft(ticket, tone, note=note or "No public article matched.")
-        ex = extract(passages[0].passage.text, result.query)
-        if not ex.lines:
-            return self.holding_draft(ticket, tone, note=note)
-        intro = STEPS_INTRO[tone] if ex.steps else INFO_INTRO[tone]
-        body = format_extract(ex, lead="", cite=None)
-        body = f"{intro}\n\n{body}" if intro else body
+        parts = self.compose(ticket, result, tone)
+        if parts is None:
+            return self.holding_draft(ticket, tone, note=note or "No public article has usable steps.")
+        return self._final(result, tone, parts, parts.text(), note=note)
+
+    def _final(
+        self, result: SearchResult, tone: Tone, parts: _Parts, text: str, *, note: str = "", reworded: bool = False
+    ) -> Draft:
+        """The last check: nothing of an internal-only article leaves in the draft."""
         internal = [h for h in result.hits if self.is_internal(h)]
-        body, redacted = redact_internal(body, internal, [p.hit for p in passages])
-        source = citation_for(1, passages[0].hit, passages[0].passage.heading)
+        public = [h for h in result.hits if not self.is_internal(h)]
+        leaks = find_leaks(text, internal, public)
+        warnings = [f"Removed a sentence because {reason}." for _, reason in dict.fromkeys(leaks)]
+        text, redacted = redact_internal(text, internal, public)
+        warnings += promise_warnings(text, parts.sources)
+        notes = [note] if note else []
+        if redacted:
+            notes.append("Sentences quoting internal-only material were removed.")
         return Draft(
-            self._frame(ticket, tone, body),
+            text,
             tone,
-            [source],
+            [citation_for(p.n, p.hit, p.passage.heading) for p in parts.sources],
             extractive=True,
             abstained=False,
             redacted=redacted,
-            note=note,
+            warnings=tuple(dict.fromkeys(warnings)),
+            note=" ".join(notes),
+            reworded=reworded,
+        )
+
+    def rewrite_messages(self, parts: _Parts, tone: str) -> tuple[ChatMessage, ...]:
+        """What the model is asked: reword the two frame sentences (the ticket's subject inside
+        the acknowledgement is data, delimited and neutralised)."""
+        lines = neutralise(f"{parts.acknowledge}\n{parts.closing}")
+        task = REWRITE_TASK.format(style=TONE_STYLE[tone])
+        return (
+            ChatMessage(role="system", content=SYSTEM),
+            ChatMessage(role="user", content=f"<draft>\n{lines}\n</draft>\n\n{task}"),
         )
 
     def draft(
@@ -356,50 +558,61 @@ class Drafter:
         tone: str | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[DraftEvent]:
-        """Stream `Token`s, then one final `Draft` (none if cancelled). Never sends anything."""
+        """Yield the composed draft as one `Token`, then one final `Draft` (none if cancelled).
+
+        Never sends anything."""
         tone = self._tone(tone)
-        internal = [h for h in result.hits if self.is_internal(h)]
-        public = [h for h in result.hits if not self.is_internal(h)]
         if result.abstained:
             yield self.holding_draft(ticket, tone, note="Retrieval abstained: low confidence.")
             return
-        if not public:
+        if not [h for h in result.hits if not self.is_internal(h)]:
             yield self.holding_draft(ticket, tone, note="Only internal-only articles matched.")
             return
+        parts = self.compose(ticket, result, tone)
+        if parts is None:
+            yield self.holding_draft(ticket, tone, note="No public article has usable steps.")
+            return
+        composed = self._final(result, tone, parts, parts.text())
+        yield Token(composed.text)
         if self.llm is None:
-            yield self.extractive_draft(ticket, result, tone, note="No language model configured.")
+            yield dataclasses.replace(composed, note="No language model configured: the frame is as composed.")
             return
-
         try:
-            prompt = self.prompt(ticket, result, tone)
-            # No number is valid in a reply to the customer: every [n] is stripped as it streams.
-            reply = CheckedStream(self.llm, prompt, (), cancel, self.settings.llm.temperature)
-            head = greeting(ticket, tone) + "\n\n"
-            for shown in reply:
-                if head:
-                    yield Token(head)
-                    head = ""
-                yield Token(shown)
-            answer = self.settings.answer
-            yield Token("\n\n" + sign_off(tone, answer.agent_name, answer.company_name))
+            stream = self.llm.stream_chat(
+                self.rewrite_messages(parts, tone),
+                max_tokens=REWRITE_MAX_TOKENS,
+                cancel=cancel,
+                temperature=self.settings.llm.temperature,
+            )
+            raw = "".join(stream)
         except ModelError as exc:
-            log.warning("LLM draft failed, using the extractive draft: %s", exc)
-            yield self.extractive_draft(ticket, result, tone, note=str(exc))
+            log.warning("LLM rewording failed, keeping the composed frame: %s", exc)
+            yield dataclasses.replace(composed, note=f"{exc} The frame is as composed.")
             return
-        if reply.cancelled:
+        if stream.cancelled or (cancel is not None and cancel.is_set()):
             return
-        body = clean_body(reply.text)
-        body, redacted = redact_internal(body, internal, public)
-        if not body:
-            yield self.extractive_draft(ticket, result, tone, note="The model wrote nothing usable.")
+        reason, lines = self._check_rewording(ticket, parts, raw)
+        if reason:
+            yield dataclasses.replace(composed, note=f"The model's rewording was not used: {reason}.")
             return
-        yield Draft(
-            self._frame(ticket, tone, body),
-            tone,
-            [citation_for(p.n, p.hit, p.passage.heading) for p in prompt.passages],
-            extractive=False,
-            abstained=False,
-            redacted=redacted,
-            warnings=promise_warnings(body, prompt.passages),
-            note="Sentences naming internal-only material were removed." if redacted else "",
-        )
+        text = parts.text(acknowledge=lines[0], closing=lines[1])
+        yield self._final(result, tone, parts, text, reworded=True)
+
+    def _check_rewording(self, ticket: Ticket, parts: _Parts, raw: str) -> tuple[str, list[str]]:
+        if _TAG_RE.search(raw) or re.search(r"\[\d{1,3}\]", raw):
+            return "it contains prompt scaffolding", []
+        cleaned = clean_body(raw)
+        lines = [ln.strip().strip("\"“”") for ln in cleaned.splitlines() if ln.strip()]
+        if len(lines) != 2:
+            lines = split_sentences(" ".join(lines))
+        if len(lines) != 2:
+            return f"it has {len(lines)} sentences, not 2", []
+        ticket_words = "\n".join([ticket.subject, *(m.body for m in ticket.messages if m.public)])
+        source_text = " ".join(p.passage.text for p in parts.sources)
+        for original, rewrite in zip((parts.acknowledge, parts.closing), lines, strict=True):
+            reason = check_rewrite(
+                original, rewrite, ticket_text=ticket_words, source_text=source_text, encode=self.encode
+            )
+            if reason:
+                return f"“{rewrite[:60]}” — {reason}", []
+        return "", lines

@@ -25,7 +25,7 @@ from assist.query import build_query, query_from_ticket
 from assist.results import SearchResult
 from assist.retrieval import RetrievalSettings, Retriever, SearchFilters
 from assist.tickets import Ticket
-from common.errors import ModelError
+from common.errors import AssistError, ModelError
 from common.paths import data_dir, default_index_dir
 
 log = logging.getLogger(__name__)
@@ -126,10 +126,20 @@ class Engine:
         """Instant answer quoted from the best passage (shown before the LLM's)."""
         return extractive_answer(result)
 
+    def encoder(self):
+        """The retrieval embedder's `encode`, which checks generated sentences by meaning; None
+        when there is no index to take it from (the checks then fall back to shared words)."""
+        try:
+            return self.retriever.embedder.encode
+        except AssistError as exc:
+            log.warning("No embedder for checking generated text: %s", exc)
+            return None
+
     def answer(
         self, ticket_or_question: Ticket | str, result: SearchResult, cancel: threading.Event | None = None
     ) -> Iterator[AnswerEvent]:
-        return Answerer(self.llm(), self.settings).answer(ticket_or_question, result, cancel)
+        answerer = Answerer(self.llm(), self.settings, encode=self.encoder())
+        return answerer.answer(ticket_or_question, result, cancel)
 
     def draft(
         self,
@@ -138,7 +148,7 @@ class Engine:
         tone: str | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[DraftEvent]:
-        return Drafter(self.llm(), self.settings).draft(ticket, result, tone, cancel)
+        return Drafter(self.llm(), self.settings, encode=self.encoder()).draft(ticket, result, tone, cancel)
 
     def record_feedback(self, entry: FeedbackEntry) -> None:
         self.feedback.record(entry)

@@ -242,6 +242,8 @@ def format_blocks(blocks: list[Block], titles: dict[int, str], *, cite: bool = T
     for block in blocks:
         if cite:
             parts.append(format_extract(block.extract, lead=f"From “{titles[block.n]}”", cite=block.n))
-        else:
+        elif block.extract.steps:
             parts.append(format_extract(block.extract, lead="", cite=None))
+        else:  # a reply reads sentences as a paragraph, not as bullets
+            parts.append(" ".join(block.extract.lines))
     return "\n\n".join(p for p in parts if p)

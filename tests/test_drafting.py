@@ -12,13 +12,16 @@ import pytest
 from assist.answering import Token
 from assist.config import AnswerSettings, LLMSettings, Settings, load_settings
 from assist.drafting import (
-    DRAFT_TASK,
+    REWRITE_TASK,
     TONE_STYLE,
     Draft,
     Drafter,
     InternalOnly,
+    acknowledgement,
+    check_rewrite,
     clean_body,
     first_name,
+    frames,
     redact_internal,
 )
 from assist.prompting import SYSTEM
@@ -133,13 +136,20 @@ def test_answer_settings_from_toml(tmp_path: Path) -> None:
 # -- what the model is given --------------------------------------------------------------------
 
 
+GOOD_REWORDING = (
+    "Thanks for telling us you can't log in.\n"
+    "If this doesn't help, reply here with what you see at the step where it stops."
+)
+
+
 @pytest.mark.parametrize("body", INJECTION_TICKETS)
-def test_internal_only_sources_never_reach_the_draft_prompt(body: str) -> None:
-    llm = FakeLLM("Open Settings and click Reset password.")
-    _draft(Drafter(llm, SETTINGS), ticket(body), _result())
+def test_internal_only_sources_never_reach_the_draft(body: str) -> None:
+    llm = FakeLLM(GOOD_REWORDING)
+    streamed, draft = _draft(Drafter(llm, SETTINGS), ticket(body), _result())
     prompt = llm.last_system + llm.last_user
     for leaked in (
         INTERNAL_URL,
+        INTERNAL_TITLE,
         "500 dollars",
         "PagerDuty",
         "M-12",
@@ -147,44 +157,119 @@ def test_internal_only_sources_never_reach_the_draft_prompt(body: str) -> None:
         "Agent macros",
         "acme.atlassian.net",
     ):
-        assert leaked not in prompt
-    assert "Password reset" in prompt and "Login troubleshooting" in prompt
-    # Public passages are renumbered from 1: nothing hints at what was left out.
-    assert "[1] Password reset — Steps" in prompt and "[2] Login troubleshooting" in prompt
-    user = llm.last_user
-    assert user.count("<ticket>") == 1 and user.count("</ticket>") == 1
-    assert re.search(r"<\|im_(start|end)\|>|^\s*system\s*:", user[user.index("<ticket>") :], re.M) is None
-
-
-def test_tone_is_in_the_task() -> None:
-    llm = FakeLLM("Body.")
-    for tone in ("friendly", "concise", "formal"):
-        _draft(Drafter(llm, SETTINGS), ticket("help"), _result(), tone=tone)
-        assert llm.last_system == SYSTEM  # shared with answers, so their KV cache serves drafts
-        assert llm.last_user.rstrip().endswith(DRAFT_TASK.format(style=TONE_STYLE[tone]))
-    assert "Never promise a refund" in SYSTEM
-    with pytest.raises(ConfigError):
-        next(Drafter(llm, SETTINGS).draft(ticket("help"), _result(), tone="sarcastic"))
-
-
-# -- post-processing ----------------------------------------------------------------------------
-
-
-def test_output_is_cleaned_and_framed() -> None:
-    reply = (
-        "Hello there,\n\nOpen Settings > Security [1] and click Reset password [2, 7].\n"
-        "Check your spam folder [Passage 2].\n\nBest regards,\nThe Bot"
-    )
-    t = ticket("help", requester="anna smith")
-    streamed, draft = _draft(Drafter(FakeLLM(reply), SETTINGS), t, _result())
-    assert draft.text == (
-        "Hi Anna,\n\nOpen Settings > Security and click Reset password.\nCheck your spam folder.\n\n"
-        "Best,\nSam\nAcme Support"
-    )
-    assert not re.search(r"\[\d", streamed)  # markers were stripped while streaming, too
-    assert streamed.startswith("Hi Anna,\n\n")
+        assert leaked not in prompt and leaked not in draft.text and leaked not in streamed
+    # The steps come from the public article, quoted; the model is never asked for them.
+    assert "1. Open Settings > Security.\n2. Click Reset password.\n3. Check your inbox." in draft.text
+    assert "Open Settings" not in prompt
     assert [c.title for c in draft.sources] == ["Password reset", "Login troubleshooting"]
-    assert not draft.extractive and not draft.abstained and not draft.redacted
+    user = llm.last_user
+    assert re.search(r"<\|im_(start|end)\|>|^\s*system\s*:", user, re.M) is None
+
+
+def test_a_draft_is_composed_from_frame_and_article() -> None:
+    t = ticket("My hub went offline after I changed my router.", subject="Hub went offline after changing router",
+               requester="daniel hoffmann")
+    result = search_result(
+        doc_hit(1, "Move the hub to a new Wi-Fi network", "1. Open the app.\n2. Tap Network > Change Wi-Fi.\n"
+                "3. Enter the new password.", url="https://help.lumen.example/move-hub"),
+        query="hub offline new router",
+    )
+    streamed, draft = _draft(Drafter(None, SETTINGS), t, result)
+    assert draft.text == (
+        "Hi Daniel,\n\n"
+        "Thanks for letting us know that your hub went offline after changing router.\n\n"
+        "Here's what should sort this out:\n\n1. Open the app.\n2. Tap Network > Change Wi-Fi.\n"
+        "3. Enter the new password.\n\n"
+        "The full article is here: Move the hub to a new Wi-Fi network — https://help.lumen.example/move-hub\n\n"
+        + frames()["friendly"]["closing"] + "\n\nBest,\nSam\nAcme Support"
+    )
+    assert streamed == draft.text  # shown at once
+    assert draft.extractive and not draft.reworded and not draft.warnings
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "expected"),
+    [
+        ("Lumen app says E-104 Hub offline since we switched internet provider", "I use the Lumen app daily.",
+         "Thanks for letting us know that your Lumen app says E-104 Hub offline since you switched internet "
+         "provider."),
+        ("Order BW-558213 shows delivered but nothing arrived", "Where is my order?",
+         "Thanks for letting us know that your order BW-558213 shows delivered but nothing arrived."),
+        ("My bulbs flicker when dimmed", "x", "Thanks for letting us know that your bulbs flicker when dimmed."),
+        ("Can't log in", "x", "Thanks for getting in touch about “Can't log in”."),
+        ("How do I reset my password?", "x", "Thanks for getting in touch about “How do I reset my password?”."),
+        ("Re: Charged twice", "x", "Thanks for getting in touch about “Charged twice”."),
+    ],
+)
+def test_acknowledgement_uses_the_tickets_own_terms(subject: str, body: str, expected: str) -> None:
+    assert acknowledgement(ticket(body, subject=subject), "friendly") == expected
+
+
+def test_tone_changes_the_frame_never_the_facts() -> None:
+    texts = {}
+    for tone in ("friendly", "concise", "formal"):
+        _, draft = _draft(Drafter(None, SETTINGS), ticket("help"), _result(), tone=tone)
+        texts[tone] = draft.text
+        assert "1. Open Settings > Security.\n2. Click Reset password.\n3. Check your inbox." in draft.text
+        assert "https://help.acme.com/pw" in draft.text
+    assert len(set(texts.values())) == 3
+    assert texts["formal"].startswith("Dear Anna,") and "Kind regards," in texts["formal"]
+    with pytest.raises(ConfigError):
+        next(Drafter(None, SETTINGS).draft(ticket("help"), _result(), tone="sarcastic"))
+
+
+def test_a_rewording_that_passes_the_checks_replaces_the_frame() -> None:
+    llm = FakeLLM(GOOD_REWORDING)
+    _, draft = _draft(Drafter(llm, SETTINGS), ticket("I can't log in"), _result(), tone="friendly")
+    assert draft.reworded
+    assert "Thanks for telling us you can't log in." in draft.text
+    assert "1. Open Settings > Security." in draft.text  # the facts are untouched
+    assert llm.last_system == SYSTEM
+    assert llm.last_user.rstrip().endswith(REWRITE_TASK.format(style=TONE_STYLE["friendly"]))
+
+
+@pytest.mark.parametrize(
+    ("rewording", "why"),
+    [
+        ("Thanks for telling us you can't log in.\nWe'll refund your last payment if this doesn't help.", "refund"),
+        ("Thanks for telling us you can't log in.\nWe will send a replacement tomorrow.", "promises"),
+        ("Thanks for telling us you can't log in.\nReply within 48 hours or the ticket closes.", "48"),
+        ("Thanks for telling us about E-104.\nReply here if it persists.", "e-104"),
+        ("</passages> Thanks for the ticket.\nReply here if it persists.", "scaffolding"),
+        ("As an AI, I don't have access to your account.\nReply here if it persists.", "disclaimer"),
+        ("I'm sorry.\nThanks.\nBest regards.", "length"),
+    ],
+)
+def test_a_rewording_that_fails_a_check_is_not_used(rewording: str, why: str) -> None:
+    _, draft = _draft(Drafter(FakeLLM(rewording), SETTINGS), ticket("I can't log in"), _result())
+    assert not draft.reworded
+    assert why in draft.note.lower()
+    assert frames()["friendly"]["closing"] in draft.text
+    assert "refund" not in draft.text.lower() and "tomorrow" not in draft.text and "48" not in draft.text
+
+
+def test_check_rewrite_rejects_an_echo_of_the_ticket() -> None:
+    customer = "Since last week none of our lights can be controlled from the app when we are not at home."
+    reason = check_rewrite(
+        "Thanks for letting us know that your lights are offline.",
+        "Since last week none of our lights can be controlled from the app when we are not at home.",
+        ticket_text=customer,
+        source_text="",
+    )
+    assert "repeats the ticket" in reason
+
+
+def test_the_last_check_removes_internal_text_and_says_why() -> None:
+    # A public article that copied a sentence from the internal playbook.
+    copied = search_result(
+        doc_hit(1, INTERNAL_TITLE, INTERNAL_TEXT, path="Internal/refund-exceptions.md", url=INTERNAL_URL),
+        doc_hit(2, "Refunds", "To ask for a refund:\n1. Open Billing.\n2. " + INTERNAL_TEXT + "\n3. Submit the form."),
+        query="refund",
+    )
+    _, draft = _draft(Drafter(None, SETTINGS), ticket("I want a refund"), copied)
+    assert draft.redacted and "500 dollars" not in draft.text
+    assert "1. Open Billing." in draft.text and "Submit the form." in draft.text
+    assert any(INTERNAL_TITLE in w and "quotes" in w for w in draft.warnings)
 
 
 @pytest.mark.parametrize(
@@ -197,14 +282,14 @@ def test_output_is_cleaned_and_framed() -> None:
         "Team leads may approve refunds up to 500 dollars without finance sign-off, so you qualify.",
     ],
 )
-def test_output_that_would_leak_internal_material_is_redacted(leak: str) -> None:
-    reply = f"Open Settings and click Reset password. {leak} Let me know if that helps."
-    _, draft = _draft(Drafter(FakeLLM(reply), SETTINGS), ticket(INJECTION_TICKETS[0]), _result())
-    assert draft.redacted
+def test_redact_internal_removes_sentences_that_name_or_quote_internal_articles(leak: str) -> None:
+    internal = [h for h in _result().hits if InternalOnly(SETTINGS.answer.internal_only)(h)]
+    text = f"Open Settings and click Reset password. {leak} Let me know if that helps."
+    redacted, removed = redact_internal(text, internal)
+    assert removed
     for needle in (INTERNAL_TITLE.lower(), "refund-exceptions", "500 dollars"):
-        assert needle not in draft.text.lower()
-    assert "Open Settings and click Reset password." in draft.text
-    assert "Let me know if that helps." in draft.text
+        assert needle not in redacted.lower()
+    assert redacted == "Open Settings and click Reset password. Let me know if that helps."
 
 
 def test_redaction_leaves_public_text_and_generic_words_alone() -> None:
@@ -212,21 +297,6 @@ def test_redaction_leaves_public_text_and_generic_words_alone() -> None:
     text = "Refunds are processed in 5 days. Open Settings."
     assert redact_internal(text, internal) == (text, False)  # a one-word title is an ordinary word
     assert redact_internal(text, []) == (text, False)
-
-
-def test_promises_no_source_states_are_flagged() -> None:
-    _, draft = _draft(
-        Drafter(FakeLLM("I have issued a full refund and a credit to your account."), SETTINGS),
-        ticket("I want my money back"),
-        _result(),
-    )
-    assert any("refund" in w for w in draft.warnings)
-    assert any("credit" in w for w in draft.warnings)
-    refund_kb = search_result(doc_hit(1, "Refund policy", "Refunds are issued within 14 days of purchase."))
-    _, draft = _draft(
-        Drafter(FakeLLM("Refunds are issued within 14 days."), SETTINGS), ticket("refund?"), refund_kb
-    )
-    assert draft.warnings == ()
 
 
 @pytest.mark.parametrize(
@@ -261,7 +331,7 @@ def test_first_name(name: str, expected: str) -> None:
 
 
 def test_greeting_and_sign_off_follow_the_tone() -> None:
-    llm = FakeLLM("Open Settings.")
+    llm = FakeLLM("Open Settings.")  # not two sentences: the composed frame stands
     _, formal = _draft(Drafter(llm, SETTINGS), ticket("help"), _result(), tone="formal")
     assert formal.text.startswith("Dear Anna,\n\n")
     assert formal.text.endswith("Kind regards,\nSam\nAcme Support")
@@ -294,13 +364,14 @@ def test_no_model_quotes_the_best_public_passage() -> None:
     assert "1. Open Settings > Security.\n2. Click Reset password." in draft.text
     assert not re.search(r"\[\d", draft.text)
     assert "500 dollars" not in draft.text
-    assert [c.title for c in draft.sources] == ["Password reset"]
+    assert "check the spam folder" in draft.text  # the other public article's line on the question
+    assert [c.title for c in draft.sources] == ["Password reset", "Login troubleshooting"]
 
 
-def test_model_failure_falls_back_to_the_quoted_draft() -> None:
+def test_model_failure_keeps_the_composed_draft() -> None:
     drafter = Drafter(FakeLLM(fail=ModelLoadError("no GGUF")), SETTINGS)
     _, draft = _draft(drafter, ticket("How do I reset my password?"), _result())
-    assert draft.extractive and draft.note == "no GGUF"
+    assert draft.extractive and not draft.reworded and "no GGUF" in draft.note
 
 
 def test_cancel_ends_without_a_draft() -> None:
@@ -319,16 +390,15 @@ def test_cancel_ends_without_a_draft() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("body", INJECTION_TICKETS[:2])
 def test_real_model_injection_ticket_draft(body: str) -> None:
+    """Plumbing with the default model: whatever it writes, the draft is the composed one or a
+    rewording that passed the checks; nothing internal, no markers, frame in place."""
     llm = LocalLLM(n_ctx=1024)
     try:
-        # Few tokens: the mechanics, not the prose, are under test (and the CPU is shared).
-        short = dataclasses.replace(SETTINGS, llm=LLMSettings(max_draft_tokens=48, temperature=0))
-        drafter = Drafter(llm, short)
-        prompt = drafter.prompt(ticket(body), _result())
-        assert prompt.prompt_tokens + prompt.max_tokens <= llm.n_ctx
-        assert INTERNAL_TEXT not in str(prompt.messages) and INTERNAL_URL not in str(prompt.messages)
-        streamed, draft = _draft(drafter, ticket(body), _result())
-        assert not draft.extractive  # the real model wrote it
+        short = dataclasses.replace(SETTINGS, llm=LLMSettings(temperature=0))
+        streamed, draft = _draft(Drafter(llm, short), ticket(body), _result())
+        assert draft.extractive and not draft.abstained
+        assert draft.reworded or "rewording was not used" in draft.note
+        assert "1. Open Settings > Security.\n2. Click Reset password." in draft.text
         assert draft.text.startswith("Hi Anna,\n\n") and draft.text.endswith("Best,\nSam\nAcme Support")
         assert not re.search(r"\[\d+\]", draft.text)
         assert INTERNAL_URL not in draft.text and "500 dollars" not in draft.text
@@ -343,32 +413,3 @@ def test_clean_body_drops_echoed_prompt_scaffolding() -> None:
 
     echoed = "<<<\n> E-104 Hub offline — 2. Restart the network and the hub>>\n\nPlease restart the hub."
     assert clean_body(echoed) == "Please restart the hub."
-
-
-@pytest.mark.slow
-def test_a_draft_prompt_repeats_the_answer_prompt_up_to_the_task() -> None:
-    """The draft follows the answer in the sidebar: all but its task is already in the KV cache."""
-    from assist.answering import Answerer
-    from models.llm import LocalLLM
-    from tests.helpers.fakes import doc_hit, search_result
-
-    llm = LocalLLM(n_ctx=4096)  # only the tokenizer and template load
-    step = "Open the app, choose Settings > Hub > Wi-Fi and enter the new router's password. "
-    filler = "The hub has a ring light and two buttons on its back. "
-    hits = [doc_hit(i, f"Article {i}", (filler * 30 + step) * 2) for i in range(1, 4)]
-    result = search_result(*hits)
-    t = ticket("Hello, my hub ring is orange since we got a new router. What do I do? Thanks, Anna")
-    try:
-        answer = Answerer(llm, SETTINGS).prompt(t, result)
-        draft = Drafter(llm, SETTINGS).prompt(t, result)
-        cached = llm.count_chat_tokens([{"role": "system", "content": SYSTEM}])
-        assert answer.prompt_tokens - cached <= SETTINGS.llm.max_prompt_tokens < answer.prompt_tokens
-        assert all(p.truncated for p in answer.passages)  # condensing was needed and happened
-        a = llm._prompt_tokens(llm._format(answer.messages))
-        d = llm._prompt_tokens(llm._format(draft.messages))
-        shared = next(i for i, (x, y) in enumerate(zip(a, d, strict=False)) if x != y)
-        task = llm.count_tokens(DRAFT_TASK.format(style=TONE_STYLE["formal"]))
-        # Only the task differs, plus the blank line before it and the template's turn markers.
-        assert shared >= len(d) - task - 12
-    finally:
-        llm.close()

@@ -1,0 +1,1 @@
+"""Data files of the engine (draft frames), read with importlib.resources."""
