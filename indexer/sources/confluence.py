@@ -183,6 +183,10 @@ class _PageHead:
     editor: str | None
     updated: str | None
     attachment_names: dict[str, str]
+    labels: tuple[str, ...] = ()
+    """The page's labels, when the export shows them (Cloud and Data Center page views do)."""
+    restrictions: str | None = None
+    """What the export says about page restrictions ("Restrictions apply"), None when nothing."""
 
 
 # -- detection ------------------------------------------------------------------------------------
@@ -409,7 +413,8 @@ class ConfluenceReader:
             updated=head.updated,
             author=head.author,
             editor=head.editor,
-            properties=_properties(info.space, page_id=info.page_id),
+            tags=head.labels,
+            properties=_properties(info.space, page_id=info.page_id, restrictions=head.restrictions),
         )
 
     def _load_attachment(self, tree: SourceTree, info: _AttachmentInfo) -> RawDocument:
@@ -622,7 +627,43 @@ def _page_head(soup: BeautifulSoup, space: _Space, *, attachments: bool = False)
     crumbs = tuple(t for li in crumbs_el.find_all("li") if (t := text_of(li))) if crumbs_el else ()
     author, editor, updated = _metadata(soup.find(class_="page-metadata"))
     names = _attachment_names_from(soup) if attachments else {}
-    return _PageHead(title, crumbs, author, editor, updated, names)
+    return _PageHead(title, crumbs, author, editor, updated, names, _labels(soup), _restrictions(soup))
+
+
+_LABEL_CONTAINERS = ".label-list, #labels-section, .labels-section, [class*=labelsSection]"
+_NOT_LABELS = frozenset({"no labels", "labels", "edit labels", "add label", "add labels"})
+_RESTRICTION_MARKS = (
+    "#content-metadata-page-restrictions, [class*=page-restrictions], .restricted, "
+    "[title*=Restrictions], [title*=restricted], [aria-label*=Restrictions], [aria-label*=restricted]"
+)
+_UNRESTRICTED = re.compile(r"\b(?:no|un)\s*restrict|\bunrestricted\b|\bnot restricted\b", re.IGNORECASE)
+
+
+def _labels(soup: BeautifulSoup) -> tuple[str, ...]:
+    """Labels from the page's label list: links in Data Center (`a[rel=tag]`), spans in Cloud."""
+    found: list[str] = []
+    for box in soup.select(_LABEL_CONTAINERS):
+        items = box.find_all("a") or [s for s in box.find_all("span") if not s.find("span")]
+        for item in items:
+            name = text_of(item).strip()
+            if name and name.lower() not in _NOT_LABELS and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
+def _restrictions(soup: BeautifulSoup) -> str | None:
+    """"Restrictions apply" when the page view marks the page restricted (Data Center's
+    `#content-metadata-page-restrictions` icon, or an element classed or titled so), outside
+    the page body (a body that merely mentions restrictions is not restricted)."""
+    for el in soup.select(_RESTRICTION_MARKS):
+        if el.find_parent(class_="wiki-content") or el.find_parent(id="main-content"):
+            continue
+        label = " ".join(str(el.get(a) or "") for a in ("title", "aria-label", "data-tooltip")).strip()
+        said = label or text_of(el).strip() or "restricted"
+        ident = " ".join([str(el.get("id") or ""), *(el.get("class") or [])])
+        if not (_UNRESTRICTED.search(said) or _UNRESTRICTED.search(ident)):
+            return said[:80]
+    return None
 
 
 def _strip_space_prefix(title: str, space_name: str | None) -> str:
