@@ -14,6 +14,7 @@ __all__ = [
     "Draft",
     "Engine",
     "FeedbackEntry",
+    "InternalOnly",
     "Message",
     "Passage",
     "SearchFilters",
@@ -30,6 +31,7 @@ _LOCATIONS = {
     "Citation": "assist.answering",
     "Token": "assist.answering",
     "Draft": "assist.drafting",
+    "InternalOnly": "assist.drafting",
     "DocHit": "assist.results",
     "Passage": "assist.results",
     "SearchResult": "assist.results",
@@ -46,7 +48,7 @@ _LOCATIONS = {
 if TYPE_CHECKING:
     from assist.answering import Answer, Citation, Token
     from assist.config import Settings, load_settings
-    from assist.drafting import Draft
+    from assist.drafting import Draft, InternalOnly
     from assist.engine import Engine
     from assist.feedback import FeedbackEntry
     from assist.results import DocHit, Passage, SearchResult

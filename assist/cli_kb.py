@@ -3,7 +3,8 @@
 The JSON shapes are a stable interface others script against:
 
     assist search "text" --json            {"id","abstained","hits":[{"rank","score","doc_id","title",
-                                             "source","path","url","heading","snippet"}]}
+                                             "source","path","url","heading","snippet",
+                                             "internal","internal_reason"}]}
     assist search --queries T.jsonl --json  one such line per ticket (models load once)
     assist ask "question" --json            {"answer","citations":[{"n","title","path","url"}],
                                              "abstained","draft","hits"}
@@ -24,7 +25,8 @@ from common.errors import ConfigError
 _SNIPPET_CHARS = 400
 
 
-def _hit_json(hit: Any) -> dict[str, Any]:
+def _hit_json(hit: Any, internal: bool | None = None) -> dict[str, Any]:
+    """`internal`: the configured `InternalOnly` verdict (default: what the document says)."""
     snippet = hit.snippet
     if len(snippet) > _SNIPPET_CHARS:
         snippet = snippet[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
@@ -38,7 +40,16 @@ def _hit_json(hit: Any) -> dict[str, Any]:
         "url": hit.url,
         "heading": hit.heading,
         "snippet": snippet,
+        "internal": hit.internal if internal is None else internal,
+        "internal_reason": hit.internal_reason,
     }
+
+
+def _internal_rule(engine: Any):
+    """Which hits are internal-only: the configured patterns and the documents' own marks."""
+    from assist.drafting import InternalOnly
+
+    return InternalOnly(engine.settings.answer.internal_only)
 
 
 def _filters(args: argparse.Namespace):
@@ -57,7 +68,7 @@ def _engine(args: argparse.Namespace, use_llm: bool = False):
     return Engine(settings, db=args.db, use_llm=use_llm)
 
 
-def _print_hits(result: Any) -> None:
+def _print_hits(result: Any, is_internal: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -75,7 +86,11 @@ def _print_hits(result: Any) -> None:
     for hit in result.hits:
         where = f"[dim]{hit.hierarchy}[/]\n" if hit.hierarchy else ""
         heading = f" › {hit.heading}" if hit.heading else ""
-        table.add_row(str(hit.rank), f"{hit.score:.2f}", f"{where}[bold]{hit.title}[/]{heading}", hit.source)
+        internal = hit.internal if is_internal is None else is_internal(hit)
+        badge = "[bold red]INTERNAL[/] " if internal else ""
+        table.add_row(
+            str(hit.rank), f"{hit.score:.2f}", f"{where}{badge}[bold]{hit.title}[/]{heading}", hit.source
+        )
     console.print(table)
 
 
@@ -84,6 +99,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         raise ConfigError("Give a search text, or --queries FILE.jsonl.")
     engine = _engine(args)
     filters = _filters(args)
+    is_internal = _internal_rule(engine)
     try:
         if args.queries:
             from assist.query import build_query
@@ -97,16 +113,16 @@ def _cmd_search(args: argparse.Namespace) -> int:
                 row = {
                     "id": ticket.get("id"),
                     "abstained": result.abstained,
-                    "hits": [_hit_json(h) for h in result.hits],
+                    "hits": [_hit_json(h, is_internal(h)) for h in result.hits],
                 }
                 print(json.dumps(row, ensure_ascii=False), flush=True)
             return 0
         result = engine.search_text(args.text, k=args.k, filters=filters)
         if args.json:
-            row = {"id": None, "abstained": result.abstained, "hits": [_hit_json(h) for h in result.hits]}
-            print(json.dumps(row, ensure_ascii=False))
+            hits = [_hit_json(h, is_internal(h)) for h in result.hits]
+            print(json.dumps({"id": None, "abstained": result.abstained, "hits": hits}, ensure_ascii=False))
         else:
-            _print_hits(result)
+            _print_hits(result, is_internal)
         return 0
     finally:
         engine.close()
@@ -142,6 +158,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if not args.question and not args.ticket:
         raise ConfigError("Give a question, or --ticket FILE.json.")
     engine = _engine(args, use_llm=not args.no_llm)
+    is_internal = _internal_rule(engine)
     cancel = threading.Event()
     stream_to_terminal = not args.json and sys.stdout.isatty()
     try:
@@ -157,14 +174,15 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             label = "Nearest articles (low confidence)" if result.abstained else "Articles"
             print(f"{label}:")
             for hit in result.hits[:3]:
-                print(f"  {hit.rank}. {hit.title}  [{hit.source}: {hit.url or hit.path}]")
+                mark = "  (INTERNAL: not for the customer)" if is_internal(hit) else ""
+                print(f"  {hit.rank}. {hit.title}  [{hit.source}: {hit.url or hit.path}]{mark}")
             print()
         answer: Answer | None = None
         for event in engine.answer(subject, result, cancel):
             if isinstance(event, Token):
                 if stream_to_terminal:
                     print(event.text, end="", flush=True)
-            else:
+            elif isinstance(event, Answer):  # not the per-sentence verdicts
                 answer = event
         if stream_to_terminal:
             print()
@@ -183,7 +201,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
                 "abstained": bool(answer.abstained) if answer else result.abstained,
                 "verified": bool(answer.verified) if answer else False,
                 "draft": draft.text if draft else None,
-                "hits": [_hit_json(h) for h in result.hits],
+                "hits": [_hit_json(h, is_internal(h)) for h in result.hits],
             }
             print(json.dumps(out, ensure_ascii=False))
             return 0

@@ -13,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 HIT_KEYS = {"rank", "score", "doc_id", "title", "source", "path", "url", "heading", "snippet"}
+HIT_KEYS |= {"internal", "internal_reason"}
 
 
 def _assist(*args: str) -> subprocess.CompletedProcess:

@@ -87,7 +87,7 @@ class Sidebar:
         args: argparse.Namespace,
         config_error: str = "",
     ) -> None:
-        from assist import Engine
+        from assist import Engine, InternalOnly
         from ui.sidebar.controller import SidebarController
         from ui.workers import WorkerPool
 
@@ -115,6 +115,7 @@ class Sidebar:
             parent=app,
         )
         window.connect_controller(self.controller)
+        window.cards.is_internal = InternalOnly(settings.answer.internal_only)
         window.settings_requested.connect(self.on_settings_requested)
         window.theme_requested.connect(self.on_theme_requested)
         window.quit_requested.connect(app.quit)
@@ -222,10 +223,11 @@ class Sidebar:
         self._dialog.open()
 
     def on_settings_saved(self, settings: Settings, index_dir: str) -> None:
-        from assist import Engine
+        from assist import Engine, InternalOnly
 
         old = self.settings
         self.settings = settings
+        self.window.cards.is_internal = InternalOnly(settings.answer.internal_only)
         if index_dir:
             self.prefs.setValue("index/dir", index_dir)
         if (index_dir and Path(index_dir) != self.engine.db) or settings.llm != old.llm:

@@ -1,13 +1,15 @@
 """Knowledge cards: the best articles for the ticket, one small card each.
 
 A card shows the title, the source kind and breadcrumb, when the article was last updated, and the
-matching passage with the query terms highlighted. Clicking a card selects it (the target of
+matching passage with the query terms highlighted, and an "Internal" badge on internal-only articles
+(the agent may read them; drafts never use them). Clicking a card selects it (the target of
 "Wrong source"); its Open button (or Enter) opens the article.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
@@ -33,14 +35,23 @@ class KnowledgeCard(QFrame):
     clicked = Signal(str)
     open_requested = Signal(str)
 
-    def __init__(self, n: int, hit: DocHit, terms: tuple[str, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        n: int,
+        hit: DocHit,
+        terms: tuple[str, ...],
+        parent: QWidget | None = None,
+        *,
+        internal: bool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.hit = hit
         self.n = n
         self.selected = False
+        self.internal = hit.internal if internal is None else internal
         self.setObjectName(f"card{n}")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName(f"Article {n}: {hit.title}")
+        self.setAccessibleName(f"Article {n}: {hit.title}" + (" (internal only)" if self.internal else ""))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 6, 8)
         layout.setSpacing(2)
@@ -55,7 +66,15 @@ class KnowledgeCard(QFrame):
         self.open_button.setToolTip("Open the article in the browser")
         self.open_button.setAutoRaise(True)
         self.open_button.clicked.connect(self.on_open_clicked)
+        self.badge = QLabel("Internal", self)
+        self.badge.setObjectName("internalBadge")
+        self.badge.setToolTip(
+            "Internal only: for you, never for the customer"
+            + (f" ({hit.internal_reason})" if hit.internal_reason else "")
+        )
+        self.badge.setVisible(self.internal)
         top.addWidget(self.title, 1)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(top)
 
@@ -103,6 +122,11 @@ class KnowledgeCard(QFrame):
             f"QFrame#{self.objectName()} QLabel {{ background: transparent; border: none; }}"
         )
         self.meta.setStyleSheet(f"color: {colours.muted};")
+        bg, fg = colours.warning
+        self.badge.setStyleSheet(
+            f"QLabel#internalBadge {{ background: {bg}; color: {fg}; border: 1px solid {fg};"
+            " border-radius: 4px; padding: 0 4px; font-weight: 600; }"
+        )
 
     def set_selected(self, selected: bool) -> None:
         if selected != self.selected:
@@ -139,6 +163,8 @@ class CardsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.is_internal: Callable[[DocHit], bool] = lambda hit: hit.internal
+        """Which hits get the Internal badge; the app sets the configured `InternalOnly` rules."""
         self.cards: list[KnowledgeCard] = []
         self.selected_uid = ""
         self._layout = QVBoxLayout(self)
@@ -177,7 +203,7 @@ class CardsView(QWidget):
         # ticket lights up every other word and hides why the card matched.
         terms = tuple(result.query.focus) + tuple(result.query.phrases) or tuple(result.query.terms)
         for n, hit in enumerate(hits, start=1):
-            card = KnowledgeCard(n, hit, terms, self)
+            card = KnowledgeCard(n, hit, terms, self, internal=self.is_internal(hit))
             card.clicked.connect(self.on_card_clicked)
             card.open_requested.connect(self.open_requested)
             self.cards.append(card)
