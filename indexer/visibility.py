@@ -73,11 +73,15 @@ _BANNER = re.compile(
 when punctuation or the line's end follows, so "Confidential information you share is…" on a
 public privacy page or a title like "Internal wiring of the hub" is not a banner."""
 _LINE_DECORATION = re.compile(
-    r"^(?:[>#*_`~\s]|[\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]|\[!\w+\])*"  # quote, heading, emphasis, emoji
-    r"(?:(?:warning|note|important|caution|info|notice|attention|danger)[*_]*\s*[:\u2013\u2014-]\s*[*_]*\s*)?",
+    # Quote, heading and emphasis marks, emoji, then an optional callout label ("Warning:").
+    r"^(?:[>#*_`~\s]|[\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]|\[!\w+\])*"
+    r"(?:(?:warning|note|important|caution|info|notice|attention|danger)[*_]*\s*"
+    r"[:\u2013\u2014-]\s*[*_]*\s*)?",
     re.IGNORECASE,
 )
-_TITLE_TAG = re.compile(r"^\s*[\[(](?:internal|confidential|restricted|internal[\s-]+only)[\])]", re.IGNORECASE)
+_TITLE_TAG = re.compile(
+    r"^\s*[\[(](?:internal|confidential|restricted|internal[\s-]+only)[\])]", re.IGNORECASE
+)
 _BANNER_LINES = 3
 """How many non-empty lines at the top of the body may hold the banner."""
 
