@@ -14,12 +14,14 @@ Sources, later wins: built-in defaults < `config.toml` in `common.paths.config_d
     model_path = ""                     # empty = ASSIST_LLM_MODEL, then the models dir, then the default
     n_ctx = 4096
     threads = 0                         # 0 = physical cores
+    trusted_min_params = 1000000000     # smaller models only add verified sentences to the quote
 
     [answer]
     tone = "friendly"                   # friendly | concise | formal
     internal_only = ["docs:Internal/*", "confluence:space=OPS", "tag:internal"]
     company_name = "Acme"
     agent_name = "Sam"
+    min_support = 0.8                   # share of supported sentences for a generated answer
 
 Secrets are never read from or written to this file (see `assist.secrets`); a `token` key here is
 an error, so a token pasted into the file does not silently sit on disk.

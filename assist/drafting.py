@@ -205,17 +205,21 @@ _PERSON = {
     "ours": "yours", "myself": "yourself", "ourselves": "yourselves", "i'm": "you're", "we're": "you're",
     "i've": "you've", "we've": "you've", "i'd": "you'd", "we'd": "you'd", "am": "are", "was": "were",
 }  # fmt: skip
-_DETERMINERS = frozenset("my our your the a an this these those their his her its i we".split())
+_DETERMINERS = frozenset(
+    ["my", "our", "your", "the", "a", "an", "this", "these", "those", "their", "his", "her", "its", "i", "we"]
+)
 # A subject opening with one of these is a question or a request, not a statement of the problem.
-_NOT_A_CLAUSE = frozenset(
-    """how why what when where which who can can't cannot could would should is are do does did
-    help need please unable urgent question request re fw fwd not no any""".split()
-)
-_VERBS = frozenset(
-    """is are was were says shows keeps stays goes went gets got turns turned flashes blinks stops
-    works fails crashes drops won't doesn't don't isn't aren't can't didn't wasn't has have had will
-    arrived charged disconnects flickers buzzes appears lost broke broken""".split()
-)
+_NOT_A_CLAUSE = frozenset({
+    "how", "why", "what", "when", "where", "which", "who", "can", "can't", "cannot", "could", "would",
+    "should", "is", "are", "do", "does", "did", "help", "need", "please", "unable", "urgent", "question",
+    "request", "re", "fw", "fwd", "not", "no", "any",
+})  # fmt: skip
+_VERBS = frozenset({
+    "is", "are", "was", "were", "says", "shows", "keeps", "stays", "goes", "went", "gets", "got",
+    "turns", "turned", "flashes", "blinks", "stops", "works", "fails", "crashes", "drops", "won't",
+    "doesn't", "don't", "isn't", "aren't", "can't", "didn't", "wasn't", "has", "have", "had", "will",
+    "arrived", "charged", "disconnects", "flickers", "buzzes", "appears", "lost", "broke", "broken",
+})  # fmt: skip
 _SUBJECT_PREFIX_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw)\s*:\s*|\[[^\]]{0,30}\]\s*)+", re.IGNORECASE)
 
 
@@ -315,9 +319,7 @@ def _leak_needles(internal: Sequence[DocHit], public: Sequence[DocHit]) -> list[
     return needles
 
 
-def find_leaks(
-    text: str, internal: Sequence[DocHit], public: Sequence[DocHit] = ()
-) -> list[tuple[str, str]]:
+def find_leaks(text: str, internal: Sequence[DocHit], public: Sequence[DocHit] = ()) -> list[tuple[str, str]]:
     """The sentences of `text` that name an internal-only article (title, URL, path) or share a
     run of 8 words with one, each with the reason."""
     if not internal:
@@ -458,7 +460,9 @@ class Drafter:
         encode: The embedder's `encode`, to check that a rewording keeps the meaning.
     """
 
-    def __init__(self, llm: LLM | None, settings: Settings | None = None, encode: Encode | None = None) -> None:
+    def __init__(
+        self, llm: LLM | None, settings: Settings | None = None, encode: Encode | None = None
+    ) -> None:
         self.llm = llm
         self.settings = settings or Settings()
         self.encode = encode
@@ -517,7 +521,14 @@ class Drafter:
         return self._final(result, tone, parts, parts.text(), note=note)
 
     def _final(
-        self, result: SearchResult, tone: Tone, parts: _Parts, text: str, *, note: str = "", reworded: bool = False
+        self,
+        result: SearchResult,
+        tone: Tone,
+        parts: _Parts,
+        text: str,
+        *,
+        note: str = "",
+        reworded: bool = False,
     ) -> Draft:
         """The last check: nothing of an internal-only article leaves in the draft."""
         internal = [h for h in result.hits if self.is_internal(h)]
@@ -575,7 +586,9 @@ class Drafter:
         composed = self._final(result, tone, parts, parts.text())
         yield Token(composed.text)
         if self.llm is None:
-            yield dataclasses.replace(composed, note="No language model configured: the frame is as composed.")
+            yield dataclasses.replace(
+                composed, note="No language model configured: the frame is as composed."
+            )
             return
         try:
             stream = self.llm.stream_chat(
@@ -602,7 +615,7 @@ class Drafter:
         if _TAG_RE.search(raw) or re.search(r"\[\d{1,3}\]", raw):
             return "it contains prompt scaffolding", []
         cleaned = clean_body(raw)
-        lines = [ln.strip().strip("\"“”") for ln in cleaned.splitlines() if ln.strip()]
+        lines = [ln.strip().strip('"“”') for ln in cleaned.splitlines() if ln.strip()]
         if len(lines) != 2:
             lines = split_sentences(" ".join(lines))
         if len(lines) != 2:

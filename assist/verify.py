@@ -44,6 +44,11 @@ COVERAGE_THRESHOLD = 0.6
 """Least share of a sentence's content words (stemmed) that must occur in the supporting passage."""
 LEXICAL_ONLY_COVERAGE = 0.85
 """Without an embedder (tests of mechanics, a broken install), coverage alone must reach this."""
+REPOINT_COVERAGE_WEIGHT = 0.5
+"""How passages that all support a sentence are compared: cosine + this x word coverage."""
+REPOINT_MARGIN = 0.1
+"""A cited passage that supports the sentence keeps the citation unless another one scores more
+than this higher."""
 ECHO_THRESHOLD = 0.6
 """A sentence with at least this share of its word trigrams in the ticket (and fewer in the
 passages) repeats the customer instead of answering."""
@@ -143,7 +148,9 @@ def missing_specifics(sentence: str, passage: str) -> list[str]:
         if re.fullmatch(r"[\d.]+ (?:second|minute|hour|day|week|month|year)", spec):
             ok = spec in durations
         elif re.fullmatch(r"[$€£]?\d+(?:[.,]\d+)*%?", spec):
-            ok = spec in numbers or spec.lstrip("$€£").rstrip("%") in {n.lstrip("$€£").rstrip("%") for n in numbers}
+            ok = spec in numbers or spec.lstrip("$€£").rstrip("%") in {
+                n.lstrip("$€£").rstrip("%") for n in numbers
+            }
         elif _CODE_RE.fullmatch(spec):
             ok = spec in codes
         else:
@@ -230,7 +237,8 @@ class SentenceVerdict:
     """The sentence as generated (markers kept)."""
     supported: bool
     reason: str = ""
-    """Why it is unsupported or noise ("", when supported)."""
+    """Why it is unsupported or noise ("" when supported by a passage; a supported lead-in such
+    as "Follow these steps:" says so here)."""
     cited: tuple[int, ...] = ()
     """The passage numbers it cited."""
     source: int | None = None
@@ -300,7 +308,9 @@ class SupportChecker:
                     p.vectors = vectors[at : at + len(p.units)]
                     at += len(p.units)
         self._ticket_trigrams = _trigrams(self.ticket_text)
-        self._passage_trigrams = set().union(*(_trigrams(p.text) for p in self.passages)) if self.passages else set()
+        self._passage_trigrams = (
+            set().union(*(_trigrams(p.text) for p in self.passages)) if self.passages else set()
+        )
         self._seen: list[frozenset[str]] = []
 
     @staticmethod
@@ -353,18 +363,20 @@ class SupportChecker:
         plain = strip_markers(sentence)
         if not _WORD_RE.search(plain.lower()):
             return SentenceVerdict(sentence, False, "empty", cited, None, 0.0, noise=True)
+        if plain.endswith(":") and len(plain.split()) <= 10 and not specifics(plain):
+            # "To fix this, follow these steps:" states nothing a passage could contradict.
+            return SentenceVerdict(sentence, True, "a lead-in, nothing to verify", cited)
         if not self._prepared:
             return SentenceVerdict(sentence, False, "no passage to check against", cited)
         vector = None
         if self.encode is not None:
             vector = np.asarray(self.encode([plain]), dtype=np.float32)[0]
         words = terms_of(plain)
-        by_n = {p.n: p for p in self._prepared}
-        order = [by_n[n] for n in cited if n in by_n]
-        order += [p for p in self._prepared if p.n not in cited]
+        cited_set = set(cited)
+        supporting: list[tuple[float, _Prepared, float]] = []
         first_failure = ""
         best_score = 0.0
-        for p in order:
+        for p in self._prepared:
             score = float((p.vectors @ vector).max()) if vector is not None and p.vectors is not None else 0.0
             best_score = max(best_score, score)
             coverage = len(words & p.terms) / len(words) if words else 1.0
@@ -374,10 +386,16 @@ class SupportChecker:
                 meaning_ok = score >= self.meaning_threshold and coverage >= self.coverage_threshold
             missing = missing_specifics(plain, p.text) if meaning_ok else []
             if meaning_ok and not missing:
-                return SentenceVerdict(sentence, True, "", cited, p.n, score)
-            if not first_failure and (p.n in cited or not cited):
-                if missing:
-                    first_failure = f"[{p.n}] doesn't say " + ", ".join(f"“{m}”" for m in missing)
+                supporting.append((score + REPOINT_COVERAGE_WEIGHT * coverage, p, score))
+            elif missing and not first_failure and (p.n in cited_set or not cited):
+                first_failure = f"[{p.n}] doesn't say " + ", ".join(f"“{m}”" for m in missing)
+        if supporting:
+            # The cited passage keeps the citation unless another one supports the sentence clearly
+            # better (a model that copies step 2 of article [2] and cites [1] is re-pointed).
+            best = max(supporting, key=lambda s: s[0])
+            own = max((s for s in supporting if s[1].n in cited_set), key=lambda s: s[0], default=None)
+            pick = own if own is not None and own[0] >= best[0] - REPOINT_MARGIN else best
+            return SentenceVerdict(sentence, True, "", cited, pick[1].n, pick[2])
         reason = first_failure or "no passage says this"
         if cited and not first_failure:
             reason = f"[{cited[0]}] and the other passages don't say this"

@@ -22,8 +22,8 @@ from assist.answering import (
     trusts_model,
 )
 from assist.config import AnswerSettings, LLMSettings, Settings
-from assist.verify import SentenceVerdict
 from assist.prompting import SYSTEM
+from assist.verify import SentenceVerdict
 from common.errors import ModelError, ModelLoadError
 from models.llm import LocalLLM
 from models.locate import ModelNotFound
@@ -93,11 +93,14 @@ def test_citation_filter_never_streams_an_invalid_marker() -> None:
 
 def test_valid_citations_are_kept_and_invalid_ones_removed() -> None:
     llm = FakeLLM(
-        "Open Settings > Security [1], then click Reset password [4]. Check the spam folder [2][9].", n_params=BIG
+        "Open Settings > Security [1], then click Reset password [4]. Check the spam folder [2][9].",
+        n_params=BIG,
     )
     tokens, answers = _events(Answerer(llm), ticket("How do I reset my password?"), _result())
     (answer,) = answers
-    assert answer.text == "Open Settings > Security, then click Reset password [1]. Check the spam folder [2]."
+    assert (
+        answer.text == "Open Settings > Security, then click Reset password [1]. Check the spam folder [2]."
+    )
     assert answer.verified and not answer.abstained and not answer.extractive
     assert [(c.n, c.title) for c in answer.citations] == [(1, "Password reset"), (2, "Login troubleshooting")]
     assert answer.citations[0].url == "https://kb/pw"
@@ -117,11 +120,15 @@ def test_an_answer_no_passage_supports_is_replaced_by_the_quoted_one() -> None:
     (answer,) = _events(Answerer(FakeLLM("Just restart your computer [8].", n_params=BIG)), "q", _result())[1]
     assert answer.extractive and "Just restart" not in answer.text
     assert "1. Open Settings > Security." in answer.text
-    assert answer.support == 0.0 and "not shown" in answer.note and "Just restart your computer" in answer.note
+    assert (
+        answer.support == 0.0 and "not shown" in answer.note and "Just restart your computer" in answer.note
+    )
 
 
 def test_each_sentence_verdict_follows_its_tokens() -> None:
-    llm = FakeLLM("Open Settings > Security [1]. Click Reset password [1]. Restart your router twice [2].", n_params=BIG)
+    llm = FakeLLM(
+        "Open Settings > Security [1]. Click Reset password [1]. Restart your router twice [2].", n_params=BIG
+    )
     events = _stream(Answerer(llm), ticket("How do I reset my password?"), _result())
     verdicts = [(i, e) for i, e in enumerate(events) if isinstance(e, SentenceVerdict)]
     assert [v.supported for _, v in verdicts] == [True, True, False]
@@ -139,13 +146,17 @@ def test_an_unsupported_sentence_in_a_shown_answer_is_marked() -> None:
         "If the email does not arrive, check the spam folder [2]. Call us on 0800 123 456 [2]."
     )
     settings = Settings(answer=AnswerSettings(min_support=0.8))
-    (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG), settings), ticket("reset password"), _result())[1]
+    (answer,) = _events(
+        Answerer(FakeLLM(reply, n_params=BIG), settings), ticket("reset password"), _result()
+    )[1]
     assert not answer.extractive and answer.support == pytest.approx(0.8)
     assert answer.unsupported == (f"{UNVERIFIED}Call us on 0800 123 456.",)
     assert answer.text.endswith(f"{UNVERIFIED}Call us on 0800 123 456.")  # marked, and no [2] vouching for it
     assert not answer.verified and "unverified" in answer.note
     strict = Settings(answer=AnswerSettings(min_support=1.0))
-    (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG), strict), ticket("reset password"), _result())[1]
+    (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG), strict), ticket("reset password"), _result())[
+        1
+    ]
     assert answer.extractive and "0800" not in answer.text
 
 
@@ -167,7 +178,10 @@ def test_scaffolding_disclaimers_and_echoes_are_removed() -> None:
     (answer,) = _events(Answerer(FakeLLM(reply, n_params=BIG)), evil, _result())[1]
     # One repeat and one tag out of six: 4/6 supported, under the threshold.
     assert answer.extractive and "passages" not in answer.text
-    clean = "Open Settings > Security [1]. Click Reset password [1]. Check your inbox [1]. Check the spam folder [2]."
+    clean = (
+        "Open Settings > Security [1]. Click Reset password [1]. Check your inbox [1]. "
+        "Check the spam folder [2]."
+    )
     for noise in (
         " As an AI, I don't have access to your account.",
         " I forgot my password and the reset email never comes.",
@@ -207,8 +221,11 @@ def test_model_trust_follows_the_parameter_count() -> None:
 def test_the_extractive_answer_covers_the_top_passages_that_address_the_question() -> None:
     result = search_result(
         doc_hit(1, "Password reset", STEPS, heading="Steps"),
-        doc_hit(2, "Login troubleshooting", "Sessions expire after a day. If the reset email does not "
-                "arrive, check the spam folder."),
+        doc_hit(
+            2,
+            "Login troubleshooting",
+            "Sessions expire after a day. If the reset email does not arrive, check the spam folder.",
+        ),
         doc_hit(3, "Billing", "Invoices are sent monthly."),
         query="reset password email does not arrive",
     )

@@ -167,11 +167,18 @@ def test_internal_only_sources_never_reach_the_draft(body: str) -> None:
 
 
 def test_a_draft_is_composed_from_frame_and_article() -> None:
-    t = ticket("My hub went offline after I changed my router.", subject="Hub went offline after changing router",
-               requester="daniel hoffmann")
+    t = ticket(
+        "My hub went offline after I changed my router.",
+        subject="Hub went offline after changing router",
+        requester="daniel hoffmann",
+    )
     result = search_result(
-        doc_hit(1, "Move the hub to a new Wi-Fi network", "1. Open the app.\n2. Tap Network > Change Wi-Fi.\n"
-                "3. Enter the new password.", url="https://help.lumen.example/move-hub"),
+        doc_hit(
+            1,
+            "Move the hub to a new Wi-Fi network",
+            "1. Open the app.\n2. Tap Network > Change Wi-Fi.\n3. Enter the new password.",
+            url="https://help.lumen.example/move-hub",
+        ),
         query="hub offline new router",
     )
     streamed, draft = _draft(Drafter(None, SETTINGS), t, result)
@@ -181,7 +188,8 @@ def test_a_draft_is_composed_from_frame_and_article() -> None:
         "Here's what should sort this out:\n\n1. Open the app.\n2. Tap Network > Change Wi-Fi.\n"
         "3. Enter the new password.\n\n"
         "The full article is here: Move the hub to a new Wi-Fi network — https://help.lumen.example/move-hub\n\n"
-        + frames()["friendly"]["closing"] + "\n\nBest,\nSam\nAcme Support"
+        + frames()["friendly"]["closing"]
+        + "\n\nBest,\nSam\nAcme Support"
     )
     assert streamed == draft.text  # shown at once
     assert draft.extractive and not draft.reworded and not draft.warnings
@@ -190,14 +198,28 @@ def test_a_draft_is_composed_from_frame_and_article() -> None:
 @pytest.mark.parametrize(
     ("subject", "body", "expected"),
     [
-        ("Lumen app says E-104 Hub offline since we switched internet provider", "I use the Lumen app daily.",
-         "Thanks for letting us know that your Lumen app says E-104 Hub offline since you switched internet "
-         "provider."),
-        ("Order BW-558213 shows delivered but nothing arrived", "Where is my order?",
-         "Thanks for letting us know that your order BW-558213 shows delivered but nothing arrived."),
-        ("My bulbs flicker when dimmed", "x", "Thanks for letting us know that your bulbs flicker when dimmed."),
+        (
+            "Lumen app says E-104 Hub offline since we switched internet provider",
+            "I use the Lumen app daily.",
+            "Thanks for letting us know that your Lumen app says E-104 Hub offline since you switched "
+            "internet provider.",
+        ),
+        (
+            "Order BW-558213 shows delivered but nothing arrived",
+            "Where is my order?",
+            "Thanks for letting us know that your order BW-558213 shows delivered but nothing arrived.",
+        ),
+        (
+            "My bulbs flicker when dimmed",
+            "x",
+            "Thanks for letting us know that your bulbs flicker when dimmed.",
+        ),
         ("Can't log in", "x", "Thanks for getting in touch about “Can't log in”."),
-        ("How do I reset my password?", "x", "Thanks for getting in touch about “How do I reset my password?”."),
+        (
+            "How do I reset my password?",
+            "x",
+            "Thanks for getting in touch about “How do I reset my password?”.",
+        ),
         ("Re: Charged twice", "x", "Thanks for getting in touch about “Charged twice”."),
     ],
 )
@@ -231,7 +253,10 @@ def test_a_rewording_that_passes_the_checks_replaces_the_frame() -> None:
 @pytest.mark.parametrize(
     ("rewording", "why"),
     [
-        ("Thanks for telling us you can't log in.\nWe'll refund your last payment if this doesn't help.", "refund"),
+        (
+            "Thanks for telling us you can't log in.\nWe'll refund your last payment if this doesn't help.",
+            "refund",
+        ),
         ("Thanks for telling us you can't log in.\nWe will send a replacement tomorrow.", "promises"),
         ("Thanks for telling us you can't log in.\nReply within 48 hours or the ticket closes.", "48"),
         ("Thanks for telling us about E-104.\nReply here if it persists.", "e-104"),
@@ -263,7 +288,11 @@ def test_the_last_check_removes_internal_text_and_says_why() -> None:
     # A public article that copied a sentence from the internal playbook.
     copied = search_result(
         doc_hit(1, INTERNAL_TITLE, INTERNAL_TEXT, path="Internal/refund-exceptions.md", url=INTERNAL_URL),
-        doc_hit(2, "Refunds", "To ask for a refund:\n1. Open Billing.\n2. " + INTERNAL_TEXT + "\n3. Submit the form."),
+        doc_hit(
+            2,
+            "Refunds",
+            "To ask for a refund:\n1. Open Billing.\n2. " + INTERNAL_TEXT + "\n3. Submit the form.",
+        ),
         query="refund",
     )
     _, draft = _draft(Drafter(None, SETTINGS), ticket("I want a refund"), copied)

@@ -50,7 +50,9 @@ def checker_factory(embedder):
 
 
 def test_split_keeps_steps_markers_and_abbreviations_together() -> None:
-    text = "Open Settings [1]. Then tap Network [2].\n1. Unplug it, e.g. for a while.\n2. Plug in the hub. [2]"
+    text = (
+        "Open Settings [1]. Then tap Network [2].\n1. Unplug it, e.g. for a while.\n2. Plug in the hub. [2]"
+    )
     assert split_sentences(text) == [
         "Open Settings [1].",
         "Then tap Network [2].",
@@ -61,7 +63,18 @@ def test_split_keeps_steps_markers_and_abbreviations_together() -> None:
 
 def test_sentence_stream_emits_each_sentence_once_it_is_complete() -> None:
     stream = SentenceStream()
-    pieces = ["Open", " Settings", " [1].", " Then", " tap", " Network.", "\n1.", " Unplug", " it.\n", "2. Wait"]
+    pieces = [
+        "Open",
+        " Settings",
+        " [1].",
+        " Then",
+        " tap",
+        " Network.",
+        "\n1.",
+        " Unplug",
+        " it.\n",
+        "2. Wait",
+    ]
     emitted = [(i, s) for i, p in enumerate(pieces) for s in stream.feed(p)]
     tail = stream.flush()
     # "Open Settings [1]." is complete only when the next sentence begins (a marker could follow).
@@ -102,7 +115,9 @@ def test_a_faithful_sentence_is_supported_by_the_passage_it_cites(checker_factor
     verdict = checker.check("In the Lumen app, go to Settings > Hubs and select your hub [1].")
     assert verdict.supported and verdict.source == 1 and not verdict.repointed
     assert verdict.score >= 0.6
-    paraphrase = checker.check("Plug the hub back in; within 2 minutes its light should turn solid white [2].")
+    paraphrase = checker.check(
+        "Plug the hub back in; within 2 minutes its light should turn solid white [2]."
+    )
     assert paraphrase.supported and paraphrase.source == 2
     assert checker.share == 1.0
 

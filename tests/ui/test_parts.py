@@ -145,3 +145,46 @@ def test_the_installed_qt_binding_keeps_reference_counts():
     from ui.qtcompat import binding_problem
 
     assert binding_problem() == ""
+
+
+def test_answer_view_marks_unsupported_sentences_while_streaming_and_when_done(qtbot):
+    from assist.answering import UNVERIFIED, Answer, Citation
+    from assist.verify import SentenceVerdict
+    from ui.sidebar.answer import AnswerView
+
+    view = AnswerView()
+    qtbot.add_widget(view)
+    good, bad = "Open Settings > Security [1].", "Call us on 0800 123 456 [1]."
+    view.on_token(good + " ")
+    view.on_verdict(SentenceVerdict(good, True, "", (1,), 1, 0.9))
+    view.on_token(bad)
+    view.on_verdict(SentenceVerdict(bad, False, "[1] doesn't say “0800”", (1,), None, 0.3))
+    assert view.marked == [bad]
+    doc = view.browser.document()
+    struck = [doc.characterAt(i) for i in range(doc.characterCount()) if _struck_at(view, i)]
+    assert "".join(struck) == bad
+    assert not _struck_at(view, 1)  # the supported sentence is left alone
+
+    source = Citation(1, "Password reset", "pw.md", None, "docs:pw.md")
+    final = Answer(
+        f"Open Settings > Security [1]. {UNVERIFIED}Call us on 0800 123 456.",
+        [source],
+        verified=False,
+        abstained=False,
+        extractive=False,
+        sources=[source],
+        unsupported=(f"{UNVERIFIED}Call us on 0800 123 456.",),
+        verdicts=(SentenceVerdict(bad, False, "[1] doesn't say “0800”", (1,), None, 0.3),),
+    )
+    view.on_done(final)
+    html = view.browser.toHtml()
+    assert "line-through" in html
+    assert view.text().endswith(f"{UNVERIFIED}Call us on 0800 123 456.")
+
+
+def _struck_at(view, position: int) -> bool:
+    from PySide6.QtGui import QTextCursor
+
+    cursor = QTextCursor(view.browser.document())
+    cursor.setPosition(position + 1)  # the format of the character before the cursor
+    return cursor.charFormat().fontStrikeOut()

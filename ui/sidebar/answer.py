@@ -1,7 +1,9 @@
 """The answer for the agent: streamed, then final with clickable `[n]` citations.
 
 While the model writes, the instant extractive answer is shown greyed out, then replaced by the
-streamed text; the final `Answer` replaces both (it is authoritative: citations checked). A
+streamed text; each streamed sentence that no article supports is struck through and greyed as
+soon as its verdict arrives (hover for the reason); the final `Answer` replaces both (it is
+authoritative: citations checked, noise removed, unsupported sentences marked the same way). A
 "the KB doesn't cover this" answer gets its own look, with the nearest articles as links.
 """
 
@@ -10,10 +12,11 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
 
 from assist import Answer
+from assist.verify import SentenceVerdict
 from ui.qtcompat import emit
 from ui.sidebar.text import answer_html
 from ui.theme import accents
@@ -55,6 +58,10 @@ class AnswerView(QWidget):
         super().__init__(parent)
         self.answer: Answer | None = None
         self.streamed = ""
+        self._checked_upto = 0
+        """Where in `streamed` the last sentence with a verdict ended."""
+        self.marked: list[str] = []
+        """Streamed sentences marked unsupported (for tests and accessibility)."""
         self.state = "empty"
         """"empty", "preview", "streaming", "done"."""
         layout = QVBoxLayout(self)
@@ -85,6 +92,8 @@ class AnswerView(QWidget):
     def on_cleared(self, text: str = "") -> None:
         self.answer = None
         self.streamed = ""
+        self._checked_upto = 0
+        self.marked = []
         self.state = "empty"
         self.question.setVisible(False)
         self.notice.setVisible(False)
@@ -113,6 +122,8 @@ class AnswerView(QWidget):
         if self.state != "streaming":
             self.state = "streaming"
             self.streamed = ""
+            self._checked_upto = 0
+            self.marked = []
             self.browser.setPlainText("")
         self.streamed += text
         # Append at the end without re-laying out the whole document: one token is cheap.
@@ -120,12 +131,42 @@ class AnswerView(QWidget):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(text)
 
+    def on_verdict(self, verdict: SentenceVerdict) -> None:
+        """Strike through and grey a streamed sentence no article supports, with the reason as
+        its tooltip; a supported one is left as it is."""
+        if self.state != "streaming":
+            return
+        at = self.streamed.find(verdict.text, self._checked_upto)
+        if at < 0:
+            return
+        self._checked_upto = at + len(verdict.text)
+        if verdict.supported:
+            return
+        fmt = QTextCharFormat()
+        fmt.setFontStrikeOut(True)
+        fmt.setForeground(QColor(accents(self.palette()).muted))
+        fmt.setToolTip(_why(verdict.reason))
+        cursor = QTextCursor(self.browser.document())
+        cursor.setPosition(at)
+        cursor.setPosition(at + len(verdict.text), QTextCursor.MoveMode.KeepAnchor)
+        cursor.mergeCharFormat(fmt)
+        self.marked.append(verdict.text)
+
     def on_done(self, answer: Answer) -> None:
         self.answer = answer
         self.state = "done"
         colours = accents(self.palette())
         valid = [c.n for c in answer.sources]
-        self.browser.setHtml(answer_html(answer.text, valid, colours.link))
+        body = answer_html(answer.text, valid, colours.link)
+        for sentence in answer.unsupported:
+            reason = next((v.reason for v in answer.verdicts if not v.supported and v.plain in sentence), "")
+            escaped = html.escape(sentence)
+            body = body.replace(
+                escaped,
+                f'<span style="color:{colours.muted}; text-decoration:line-through" '
+                f'title="{html.escape(_why(reason))}">{escaped}</span>',
+            )
+        self.browser.setHtml(body)
         if answer.abstained:
             bg, fg = colours.warning
             self.notice.setText(
@@ -160,3 +201,7 @@ class AnswerView(QWidget):
 
     def text(self) -> str:
         return self.browser.toPlainText()
+
+
+def _why(reason: str) -> str:
+    return f"Not verified: {reason or 'no article says this'}. Check before relying on it."

@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from assist import Answer, Draft, FeedbackEntry, SearchResult, Ticket, TicketRef, Token
+from assist.verify import SentenceVerdict
 from assist.watcher import ActiveTicketTracker, HelpdeskSite, TrackerState
 from common.errors import (
     AssistError,
@@ -126,6 +127,7 @@ class SidebarController(QObject):
         answer_started(str): an answer is being written; the question text, or "" for the ticket.
         answer_preview(object): the instant extractive `Answer`, shown while the model works.
         answer_token(str): a streamed piece of the answer.
+        answer_verdict(object): the `SentenceVerdict` of the answer sentence just streamed.
         answer_done(object): the final `Answer`.
         draft_started(str): a draft is being written in this tone.
         draft_token(str): a streamed piece of the draft.
@@ -150,6 +152,7 @@ class SidebarController(QObject):
     answer_started = Signal(str)
     answer_preview = Signal(object)
     answer_token = Signal(str)
+    answer_verdict = Signal(object)
     answer_done = Signal(object)
     draft_started = Signal(str)
     draft_token = Signal(str)
@@ -591,6 +594,10 @@ class SidebarController(QObject):
         kind, event = item
         if isinstance(event, Token):
             emit(self.answer_token if kind == "answer" else self.draft_token, event.text)
+            return
+        if isinstance(event, SentenceVerdict):
+            if kind == "answer":
+                emit(self.answer_verdict, event)
             return
         if isinstance(event, Answer):
             if self._mode == "ticket":

@@ -234,6 +234,7 @@ class SidebarWindow(QMainWindow):
         c.answer_started.connect(self.answer.on_started)
         c.answer_preview.connect(self.answer.on_preview)
         c.answer_token.connect(self.answer.on_token)
+        c.answer_verdict.connect(self.answer.on_verdict)
         c.answer_done.connect(self.answer.on_done)
         c.draft_started.connect(self.draft.on_started)
         c.draft_token.connect(self.draft.on_token)
