@@ -374,7 +374,9 @@ class Answerer:
             shared words only (stricter).
     """
 
-    def __init__(self, llm: LLM | None, settings: Settings | None = None, encode: Encode | None = None) -> None:
+    def __init__(
+        self, llm: LLM | None, settings: Settings | None = None, encode: Encode | None = None
+    ) -> None:
         self.llm = llm
         self.settings = settings or Settings()
         self.encode = encode
