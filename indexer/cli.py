@@ -1,7 +1,7 @@
 """`assist-index`: build or update the local knowledge index.
 
     assist-index SOURCE... [--db DIR] [--kind confluence|notion|docs] [--base-url URL]
-                 [--json] [--rebuild] [--dry-run]
+                 [--json] [--rebuild] [--dry-run] [--max-file-mb MB] [--file-timeout SECONDS]
     assist-index status [--db DIR] [--json]
 
 Exit codes: 0 done (files may have been skipped, see the report), 1 a source could not be read
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from common.errors import AssistError
 from common.paths import default_index_dir
+from indexer.bounds import DEFAULT_MAX_FILE_BYTES, DEFAULT_SECONDS_PER_FILE, MB, FileLimits
 
 _KINDS = ("confluence", "notion", "docs")
 
@@ -73,7 +74,21 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--rebuild", action="store_true", help="drop the index and re-embed everything")
     parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    parser.add_argument(
+        "--max-file-mb",
+        type=float,
+        default=DEFAULT_MAX_FILE_BYTES / MB,
+        help="skip document files larger than this (default %(default)g MB)",
+    )
+    parser.add_argument(
+        "--file-timeout",
+        type=float,
+        default=DEFAULT_SECONDS_PER_FILE,
+        help="skip a file whose parsing takes longer than this many seconds (default %(default)g)",
+    )
     ns = parser.parse_args(argv)
+    if ns.max_file_mb <= 0 or ns.file_timeout <= 0:
+        parser.error("--max-file-mb and --file-timeout must be positive")
     ns.command = "index"
     return ns
 
@@ -163,7 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         embedder = SentenceTransformerEmbedder(resolve_embedder(args.embedder))
         progress = _RichProgress() if sys.stderr.isatty() and not args.json else None
         specs = [SourceSpec(path=p, kind=args.kind, base_url=args.base_url) for p in args.sources]
-        report = index(specs, db, embedder, rebuild=args.rebuild, dry_run=args.dry_run, progress=progress)
+        limits = FileLimits(max_file_bytes=int(args.max_file_mb * MB), seconds_per_file=args.file_timeout)
+        report = index(
+            specs, db, embedder, rebuild=args.rebuild, dry_run=args.dry_run, progress=progress, limits=limits
+        )
     except AssistError as exc:
         print(f"assist-index: {exc}", file=sys.stderr)
         return 2 if args.command == "status" else 1

@@ -15,6 +15,8 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from markdownify import MarkdownConverter
 
+from indexer.bounds import flatten_deep_html
+
 _PANEL_LABELS = {
     "information": "Info",
     "info": "Info",
@@ -101,9 +103,21 @@ def strip_chrome(soup: BeautifulSoup | Tag) -> None:
         tag.decompose()
 
 
+def parse_html(text: str, parser: str = "html.parser") -> BeautifulSoup:
+    """Every reader's way into BeautifulSoup: nesting past `bounds.MAX_HTML_DEPTH` is flattened
+    first (a recursive converter would overflow on it, and lxml drops what lies past depth 256)."""
+    text, _ = flatten_deep_html(text)
+    try:
+        return BeautifulSoup(text, parser)
+    except Exception:  # lxml refuses a few malformed inputs html.parser still reads
+        if parser == "html.parser":
+            raise
+        return BeautifulSoup(text, "html.parser")
+
+
 def html_to_markdown(html: str | Tag | BeautifulSoup) -> str:
     """Convert an HTML fragment (or parsed element) to clean Markdown."""
-    soup = BeautifulSoup(html, "html.parser") if isinstance(html, str) else html
+    soup = parse_html(html) if isinstance(html, str) else html
     if isinstance(soup, Tag) and not isinstance(soup, BeautifulSoup):
         soup = BeautifulSoup(str(soup), "html.parser")
     strip_chrome(soup)

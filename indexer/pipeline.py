@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import SourceUnreadableError
+from indexer.bounds import FileLimits
 from indexer.chunker import CHUNKING_VERSION, Chunker
 from indexer.documents import Chunk, DocRef, RawDocument, Skipped
-from indexer.sources import SkipFile, detect_kind, make_reader, open_tree
+from indexer.isolation import IsolatedLoader, LoadRequest
+from indexer.sources import detect_kind, make_reader, open_tree
 from indexer.sources._tree import SourceTree
 from indexer.store import ChunkRow, DocRecord, IndexStore, doc_uid
 from indexer.visibility import is_internal
@@ -128,10 +130,12 @@ class Indexer:
         *,
         progress: Progress | None = None,
         target_tokens: int = 200,
+        limits: FileLimits | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.progress = progress or Progress()
+        self.limits = limits or FileLimits()
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, target_tokens=target_tokens)
         self._trees: list[SourceTree] = []
 
@@ -237,7 +241,7 @@ class Indexer:
     def _plan(
         self, source: SourceSpec, report: IndexReport, existing: dict[str, DocRecord]
     ) -> tuple[SourceSpec, str, Any, list[DocRef], set[str]]:
-        tree = open_tree(source.path)
+        tree = open_tree(source.path, self.limits)
         kind = source.kind or detect_kind(tree)
         reader = make_reader(kind, base_url=source.base_url)
         skipped: list[Skipped] = list(tree.skipped)
@@ -265,16 +269,18 @@ class Indexer:
         return source, kind, reader, list(unique.values()), removed
 
     def _load_all(self, work: list[tuple[SourceSpec, str, Any, DocRef]]) -> Iterator[_Loaded]:
-        """Parse and chunk in a background thread so the encoder never waits on parsing."""
+        """Parse and chunk in a worker process (the per-file time budget, `indexer.isolation`), fed
+        from a background thread so the encoder never waits on parsing."""
         out: queue.Queue[_Loaded | BaseException | None] = queue.Queue(maxsize=64)
         stop = threading.Event()
 
         def produce() -> None:
             try:
-                for source, kind, reader, ref in work:
-                    if stop.is_set():
-                        return
-                    out.put(self._load_one(source, kind, reader, ref))
+                with IsolatedLoader(self.chunker, self.limits) as loader:
+                    for source, kind, _reader, ref in work:
+                        if stop.is_set():
+                            return
+                        out.put(self._load_one(loader, source, kind, ref))
                 out.put(None)
             except BaseException as exc:
                 out.put(exc)
@@ -292,15 +298,13 @@ class Indexer:
         finally:
             stop.set()
 
-    def _load_one(self, source: SourceSpec, kind: str, reader: Any, ref: DocRef) -> _Loaded:
+    def _load_one(self, loader: IsolatedLoader, source: SourceSpec, kind: str, ref: DocRef) -> _Loaded:
         uid = doc_uid(source.source_id, ref.key)
-        try:
-            doc = reader.load(ref)
-        except SkipFile as exc:
-            return _Loaded(source.source_id, ref, None, [], {}, "", skip_reason=str(exc))
-        except (OSError, ValueError, UnicodeError, LookupError) as exc:
-            return _Loaded(source.source_id, ref, None, [], {}, "", skip_reason=f"unreadable: {exc}")
-        chunks = self.chunker.chunk(doc, uid)
+        loaded = loader.load(LoadRequest(source.source_id, kind, source.base_url, ref, uid))
+        doc = loaded.doc
+        if doc is None:
+            return _Loaded(source.source_id, ref, None, [], {}, "", skip_reason=loaded.skip_reason)
+        chunks = loaded.chunks if loader.chunks_in_worker else self.chunker.chunk(doc, uid)
         return _Loaded(
             source.source_id,
             ref,
@@ -425,6 +429,7 @@ def index(
     dry_run: bool = False,
     progress: Progress | None = None,
     on_store: Callable[[IndexStore], None] | None = None,
+    limits: FileLimits | None = None,
 ) -> IndexReport:
     """Index `sources` into the store at `db`.
 
@@ -437,6 +442,6 @@ def index(
             on_store(store)
         if rebuild and not dry_run:
             store.reset()
-        return Indexer(store, embedder, progress=progress).run(sources, dry_run=dry_run)
+        return Indexer(store, embedder, progress=progress, limits=limits).run(sources, dry_run=dry_run)
     finally:
         store.close()

@@ -54,6 +54,14 @@ class SentenceTransformerEmbedder:
         st_config = _read_json(self.spec.path / "sentence_bert_config.json")
         self._max_seq_length = int(st_config.get("max_seq_length") or 0) or None
 
+    def __getstate__(self) -> dict:
+        # Pickled into the indexer's parser process for its token counts: the spec travels, the
+        # loaded model, tokenizer and lock don't (the tokenizer reloads there in milliseconds).
+        return {"spec": self.spec, "threads": self._threads}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["spec"], threads=state["threads"])
+
     # -- cheap side -----------------------------------------------------------------------------
 
     def _load_tokenizer(self):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from common.errors import SourceUnreadableError
+from indexer.bounds import DEFAULT_MAX_FILE_BYTES, MB, FileLimits
 from indexer.sources._tree import MAX_FILE_BYTES, open_tree
 
 
@@ -37,15 +38,40 @@ def test_zip_bomb_member_is_skipped(tmp_path: Path) -> None:
     assert "zip bomb" in tree.skipped[0].reason
 
 
-def test_huge_file_in_folder_is_skipped(tmp_path: Path) -> None:
+def test_file_over_the_size_cap_is_skipped_with_the_cap_in_the_reason(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     with open(big, "wb") as fh:
-        fh.seek(MAX_FILE_BYTES + 10)
+        fh.seek(DEFAULT_MAX_FILE_BYTES + 10)
         fh.write(b"x")
     (tmp_path / "small.txt").write_text("hi")
     tree = open_tree(tmp_path)
     assert [f.path for f in tree.files()] == ["small.txt"]
-    assert tree.skipped[0].reason.startswith("huge file")
+    assert tree.skipped[0].reason.startswith("larger than 20 MB")
+
+
+def test_size_cap_is_configurable_for_folders_and_zip_members(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    # 1.4 MB that deflates like text, not like a bomb.
+    (tmp_path / "d" / "a.md").write_bytes(b"# A\n\n" + " ".join(f"w{i}" for i in range(200_000)).encode())
+    (tmp_path / "d" / "b.md").write_bytes(b"# B\n\nsmall")
+    src = _zip(tmp_path / "x.zip", {"a.md": (tmp_path / "d" / "a.md").read_bytes(), "b.md": b"# B"})
+    limits = FileLimits(max_file_bytes=1 * MB)
+    for source in (tmp_path / "d", src):
+        tree = open_tree(source, limits)
+        assert [f.path for f in tree.files()] == ["b.md"]
+        assert tree.skipped[0].reason == "larger than 1 MB (1.4 MB)"
+        assert [f.path for f in open_tree(source).files()] == ["a.md", "b.md"]  # the default cap is 20 MB
+
+
+def test_nested_part_zip_is_not_held_to_the_document_cap(tmp_path: Path) -> None:
+    part = io.BytesIO()
+    with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("Export/a.md", b"# A\n\n" + b"word " * 300_000)
+        zf.writestr("Export/b.md", b"# B")
+    src = _zip(tmp_path / "outer.zip", {"Part-1.zip": part.getvalue()}, zipfile.ZIP_STORED)
+    tree = open_tree(src, FileLimits(max_file_bytes=1 * MB))
+    assert [f.path for f in tree.files()] == ["Export/b.md"]  # the part was opened; its big page skipped
+    assert MAX_FILE_BYTES > DEFAULT_MAX_FILE_BYTES
 
 
 def test_junk_entries_are_ignored(tmp_path: Path) -> None:

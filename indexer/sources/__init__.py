@@ -41,11 +41,15 @@ def read_or_skip(tree: SourceTree, path: str) -> bytes:
 
 
 def decode_or_skip(data: bytes) -> str:
-    """Text of unknown encoding (see `decode_text`); `SkipFile` for binary content."""
+    """Text of unknown encoding (see `decode_text`); `SkipFile` for binary content.
+
+    Over-long lines and long runs of Markdown punctuation are tamed here (`bounds.tame_text`), before
+    any reader's regular expressions see the text."""
+    from indexer.bounds import tame_text
     from indexer.convert import decode_text
 
     try:
-        return decode_text(data)
+        return tame_text(decode_text(data))
     except ValueError as exc:
         raise SkipFile(str(exc)) from exc
 

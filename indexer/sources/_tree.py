@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from common.errors import SourceUnreadableError
+from indexer.bounds import FileLimits
 from indexer.documents import Skipped
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-"""Larger files are skipped as huge: no KB page is that big, and parsing it would stall the run."""
+"""Hard cap on any member read into memory, nested part zips included. Documents have their own,
+lower cap (`FileLimits.max_file_bytes`, 20 MB by default): no KB page is that big."""
 MAX_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
 """Budget for everything a (possibly nested) archive may inflate to."""
 MAX_RATIO = 200
@@ -67,8 +69,9 @@ class _ZipEntry:
 class SourceTree:
     """Files of one export. Build with `open_tree`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, limits: FileLimits | None = None) -> None:
         self.root = root
+        self.limits = limits or FileLimits()
         self.skipped: list[Skipped] = []
         self._files: dict[str, TreeFile] = {}
         self._zip_entries: dict[str, _ZipEntry] = {}
@@ -116,8 +119,14 @@ class SourceTree:
             if info.flag_bits & 0x1:
                 self.skipped.append(Skipped(shown, "encrypted archive member"))
                 continue
-            if info.file_size > MAX_FILE_BYTES:
-                self.skipped.append(Skipped(shown, f"huge file ({info.file_size // (1024 * 1024)} MiB)"))
+            is_archive = name.lower().endswith(".zip") and depth < MAX_NESTED_ZIP_DEPTH
+            too_large = (
+                f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+                if info.file_size > MAX_FILE_BYTES
+                else None if is_archive else self.limits.too_large(info.file_size)
+            )
+            if too_large:
+                self.skipped.append(Skipped(shown, too_large))
                 continue
             if (
                 info.compress_size
@@ -130,7 +139,7 @@ class SourceTree:
             if self._inflated_budget < 0:
                 self.skipped.append(Skipped(shown, "archive inflates past the size budget (zip bomb?)"))
                 continue
-            if name.lower().endswith(".zip") and depth < MAX_NESTED_ZIP_DEPTH:
+            if is_archive:
                 # Notion splits big exports into part zips inside one zip: read them as one tree.
                 try:
                     inner = zipfile.ZipFile(io.BytesIO(self._read_zip_member(archive, info)))
@@ -143,8 +152,9 @@ class SourceTree:
             self._add_file(TreeFile(name, info.file_size))
 
     def _add_file(self, f: TreeFile) -> None:
-        if f.size > MAX_FILE_BYTES:
-            self.skipped.append(Skipped(f.path, f"huge file ({f.size // (1024 * 1024)} MiB)"))
+        too_large = self.limits.too_large(f.size)
+        if too_large:
+            self.skipped.append(Skipped(f.path, too_large))
             return
         self._files.setdefault(f.path, f)
 
@@ -178,9 +188,10 @@ class SourceTree:
         if path not in self._files:
             raise FileNotFoundError(path)
         full = self.root / path
+        cap = min(MAX_FILE_BYTES, self.limits.max_file_bytes)
         with open(full, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
+            data = fh.read(cap + 1)
+        if len(data) > cap:
             raise ValueError("file grew past the size limit while reading")
         return data
 
@@ -206,12 +217,12 @@ class SourceTree:
         self.close()
 
 
-def open_tree(source: Path) -> SourceTree:
+def open_tree(source: Path, limits: FileLimits | None = None) -> SourceTree:
     """Open a folder or a zip as a `SourceTree`. Raises `SourceUnreadableError` if it can't be read."""
     source = Path(source)
     if not source.exists():
         raise SourceUnreadableError(f"{source}: no such file or folder.")
-    tree = SourceTree(source)
+    tree = SourceTree(source, limits)
     if source.is_dir():
         tree._add_folder(source)
         return tree

@@ -57,7 +57,7 @@ from urllib.parse import unquote
 
 from bs4 import BeautifulSoup, Tag
 
-from indexer.convert import decode_text, html_to_markdown, text_of
+from indexer.convert import decode_text, html_to_markdown, parse_html, text_of
 from indexer.documents import DocRef, RawDocument, Skipped
 from indexer.sources import SkipFile, decode_or_skip, read_or_skip
 from indexer.sources._filetext import TEXT_FILE_SUFFIXES, file_to_markdown
@@ -607,10 +607,7 @@ def _own_link(li: Tag) -> Tag | None:
 
 
 def _parse(text: str) -> BeautifulSoup:
-    try:
-        return BeautifulSoup(text, _PARSER)
-    except Exception:  # lxml refuses a few malformed inputs html.parser still reads
-        return BeautifulSoup(text, "html.parser")
+    return parse_html(text, _PARSER)
 
 
 def _read_text(tree: SourceTree, path: str) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from bs4 import BeautifulSoup, Tag
 
-from indexer.convert import html_to_markdown, text_of, tidy_markdown
+from indexer.convert import html_to_markdown, parse_html, text_of, tidy_markdown
 from indexer.documents import DocRef, RawDocument, Skipped
 from indexer.sources import SkipFile, decode_or_skip, read_or_skip
 from indexer.sources._tree import SourceTree
@@ -516,7 +516,7 @@ def _html_document(
     text: str, hierarchy: tuple[str, ...]
 ) -> tuple[str | None, str, dict[str, str], str | None, str | None]:
     """(title, markdown, properties, updated, canonical url) of a standalone HTML page."""
-    soup = BeautifulSoup(text, html_parser())
+    soup = parse_html(text, html_parser())
     properties: dict[str, str] = {}
     for meta in soup.find_all("meta"):
         name = str(meta.get("name") or meta.get("property") or "").lower()

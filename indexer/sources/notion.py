@@ -33,9 +33,9 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
-from indexer.convert import decode_text, html_to_markdown, text_of, tidy_markdown
+from indexer.convert import decode_text, html_to_markdown, parse_html, text_of, tidy_markdown
 from indexer.documents import DocRef, RawDocument, Skipped
 from indexer.sources import SkipFile, decode_or_skip, read_or_skip
 from indexer.sources._tree import SourceTree
@@ -476,7 +476,7 @@ class NotionReader:
         )
 
     def _load_html(self, ref: DocRef, entry: _Entry, text: str) -> RawDocument:
-        soup = BeautifulSoup(text, html_parser())
+        soup = parse_html(text, html_parser())
         title_el = soup.select_one("h1.page-title")
         title = text_of(title_el) or (text_of(soup.title) if soup.title else "")
         props: dict[str, str] = {}
