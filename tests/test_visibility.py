@@ -345,13 +345,22 @@ def _internal_texts(retriever: Retriever) -> list[str]:
     return texts
 
 
+def _public_texts(retriever: Retriever) -> list[str]:
+    store = retriever.store
+    chunks = [c for uid in store.docs() for c in store.doc_chunks(uid)]
+    return [c.text for c in chunks if not c.meta.get("internal")]
+
+
 def _shingles(text: str, n: int = 6) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9$]+", text.lower())
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
-def _assert_no_internal_text(draft: str, internal_texts: list[str]) -> None:
-    leaked = _shingles(draft) & set().union(*(_shingles(t) for t in internal_texts))
+def _assert_no_internal_text(draft: str, internal_texts: list[str], public_texts: list[str]) -> None:
+    # Word runs the internal page shares with public articles ("repeated E-104 or E-305") are public.
+    internal = set().union(*(_shingles(t) for t in internal_texts))
+    internal -= set().union(*(_shingles(t) for t in public_texts))
+    leaked = _shingles(draft) & internal
     assert not leaked, f"internal text in the draft: {sorted(leaked)[:3]}\n{draft}"
     for needle in ("$150", "$30", "free month", "Tier-1 limit", "team lead", ESCALATION_TITLE.lower()):
         assert needle.lower() not in draft.lower(), draft
@@ -404,7 +413,7 @@ def test_no_draft_quotes_the_internal_page(retriever: Retriever, settings: Setti
     result = retriever.search(query_from_ticket(t))
     llm = FakeLLM(_leaking_reply(internal_texts)) if model == "leaking" else None
     draft = _draft(Drafter(llm, settings), t, result)
-    _assert_no_internal_text(draft.text, internal_texts)
+    _assert_no_internal_text(draft.text, internal_texts, _public_texts(retriever))
     assert ESCALATION_TITLE not in [c.title for c in draft.sources]
     if llm is not None:
         for call in llm.calls:  # the internal page never reached the model either
