@@ -256,6 +256,7 @@ def acknowledgement(ticket: Ticket, tone: str) -> str:
     lower_words = {w.lower().strip(",.;:!?") for w in words[1:]}
     is_clause = (
         not subject.endswith("?")
+        and " - " not in subject
         and first not in _NOT_A_CLAUSE
         and first not in _VERBS
         and not first.endswith("ed")

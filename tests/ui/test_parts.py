@@ -164,6 +164,9 @@ def test_answer_view_marks_unsupported_sentences_while_streaming_and_when_done(q
     struck = [doc.characterAt(i) for i in range(doc.characterCount()) if _struck_at(view, i)]
     assert "".join(struck) == bad
     assert not _struck_at(view, 1)  # the supported sentence is left alone
+    assert not _italic_at(view, 1) and not _italic_at(view, len(good) + 2)  # both were checked
+    view.on_token(" Then wait.")
+    assert _italic_at(view, doc.characterCount() - 3)  # not checked yet: shown as pending
 
     source = Citation(1, "Password reset", "pw.md", None, "docs:pw.md")
     final = Answer(
@@ -188,3 +191,11 @@ def _struck_at(view, position: int) -> bool:
     cursor = QTextCursor(view.browser.document())
     cursor.setPosition(position + 1)  # the format of the character before the cursor
     return cursor.charFormat().fontStrikeOut()
+
+
+def _italic_at(view, position: int) -> bool:
+    from PySide6.QtGui import QTextCursor
+
+    cursor = QTextCursor(view.browser.document())
+    cursor.setPosition(position + 1)
+    return cursor.charFormat().fontItalic()

@@ -1,8 +1,8 @@
 """The answer for the agent: streamed, then final with clickable `[n]` citations.
 
 While the model writes, the instant extractive answer is shown greyed out, then replaced by the
-streamed text; each streamed sentence that no article supports is struck through and greyed as
-soon as its verdict arrives (hover for the reason); the final `Answer` replaces both (it is
+streamed text, grey and italic until its sentence is checked: a supported sentence then turns to
+normal text, one that no article supports is struck through (hover for the reason); the final `Answer` replaces both (it is
 authoritative: citations checked, noise removed, unsupported sentences marked the same way). A
 "the KB doesn't cover this" answer gets its own look, with the nearest articles as links.
 """
@@ -126,10 +126,14 @@ class AnswerView(QWidget):
             self.marked = []
             self.browser.setPlainText("")
         self.streamed += text
-        # Append at the end without re-laying out the whole document: one token is cheap.
+        # Append at the end without re-laying out the whole document: one token is cheap. Text
+        # not checked yet is grey and italic: it is not an answer until its verdict arrives.
         cursor = self.browser.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
+        pending = QTextCharFormat()
+        pending.setForeground(QColor(accents(self.palette()).muted))
+        pending.setFontItalic(True)
+        cursor.insertText(text, pending)
 
     def on_verdict(self, verdict: SentenceVerdict) -> None:
         """Strike through and grey a streamed sentence no article supports, with the reason as
@@ -140,17 +144,19 @@ class AnswerView(QWidget):
         if at < 0:
             return
         self._checked_upto = at + len(verdict.text)
-        if verdict.supported:
-            return
         fmt = QTextCharFormat()
-        fmt.setFontStrikeOut(True)
-        fmt.setForeground(QColor(accents(self.palette()).muted))
-        fmt.setToolTip(_why(verdict.reason))
+        fmt.setFontItalic(False)
+        if verdict.supported:
+            fmt.setForeground(self.palette().text())
+        else:
+            fmt.setFontStrikeOut(True)
+            fmt.setForeground(QColor(accents(self.palette()).muted))
+            fmt.setToolTip(_why(verdict.reason))
+            self.marked.append(verdict.text)
         cursor = QTextCursor(self.browser.document())
         cursor.setPosition(at)
         cursor.setPosition(at + len(verdict.text), QTextCursor.MoveMode.KeepAnchor)
         cursor.mergeCharFormat(fmt)
-        self.marked.append(verdict.text)
 
     def on_done(self, answer: Answer) -> None:
         self.answer = answer
