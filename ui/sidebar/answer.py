@@ -2,9 +2,10 @@
 
 While the model writes, the instant extractive answer is shown greyed out, then replaced by the
 streamed text, grey and italic until its sentence is checked: a supported sentence then turns to
-normal text, one that no article supports is struck through (hover for the reason); the final `Answer` replaces both (it is
-authoritative: citations checked, noise removed, unsupported sentences marked the same way). A
-"the KB doesn't cover this" answer gets its own look, with the nearest articles as links.
+normal text, one that no article supports is struck through (hover for the reason). The final
+`Answer` replaces both (it is authoritative: citations checked, noise removed, unsupported
+sentences marked the same way). A "the KB doesn't cover this" answer gets its own look, with the
+nearest articles as links.
 """
 
 from __future__ import annotations
