@@ -246,7 +246,7 @@ class CheckedStream:
         return self._stream.cancelled or (self._cancel is not None and self._cancel.is_set())
 
 
-def extractive_answer(result: SearchResult, note: str = "", *, max_passages: int = 3) -> Answer:
+def extractive_answer(result: SearchResult, note: str = "", *, max_passages: int = 4) -> Answer:
     """The steps, sentences and table rows of the top passages that address the question, each
     block cited with its `[n]`, in document order. Instant; never needs the model."""
     passages = candidate_passages(result, max_passages=max_passages)

@@ -98,6 +98,8 @@ _PROMISE_RE = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[a-z0-9]+")
+# Workspace links a customer can't open (a Notion page needs the team's login; notion.site is public).
+_PRIVATE_URL_RE = re.compile(r"^https?://(?:www\.)?notion\.so/|^file:|://localhost\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +246,13 @@ def _named_mid_sentence(word: str, text: str) -> bool:
     return False
 
 
-def acknowledgement(ticket: Ticket, tone: str) -> str:
-    """One sentence acknowledging the problem in the ticket's own terms (its subject)."""
+def acknowledgement(ticket: Ticket, tone: str, names_text: str = "") -> str:
+    """One sentence acknowledging the problem in the ticket's own terms (its subject).
+
+    Args:
+        names_text: More text in which a capitalised word mid-sentence marks a proper name (the
+            articles: "Lumen" stays "Lumen").
+    """
     frame = frames()[tone]
     subject = _SUBJECT_PREFIX_RE.sub("", ticket.subject).strip().rstrip(".!")
     subject = " ".join(subject.split())
@@ -264,7 +271,7 @@ def acknowledgement(ticket: Ticket, tone: str) -> str:
     )
     if not is_clause:
         return frame["acknowledge_topic"].format(topic=subject)
-    body = " ".join(m.body for m in ticket.customer_messages())
+    body = " ".join([*(m.body for m in ticket.customer_messages()), names_text])
     head = words[0]
     # Keep a proper name ("Lumen", "E-104") as written; lower a common noun and make it theirs.
     proper = any(ch.isdigit() for ch in head) or head.isupper() or _named_mid_sentence(head, body)
@@ -489,7 +496,9 @@ class Drafter:
         tone = self._tone(tone)
         frame = frames()[tone]
         passages = candidate_passages(result, exclude=self.is_internal, max_passages=3)
-        blocks = extract_focused([(p.n, p.passage.text) for p in passages], result.query, max_words=100)
+        blocks = extract_focused(
+            [(p.n, p.passage.text) for p in passages], result.query, max_words=60, prefer_steps=True
+        )
         if not blocks:
             return None
         body = format_blocks(blocks, {}, cite=False)
@@ -498,12 +507,13 @@ class Drafter:
         used = tuple(by_n[b.n] for b in blocks)
         links = []
         for p in used:
-            line = frame["link"].format(title=p.hit.title, url=p.hit.url) if p.hit.url else ""
+            public = p.hit.url and not _PRIVATE_URL_RE.search(p.hit.url)
+            line = frame["link"].format(title=p.hit.title, url=p.hit.url) if public else ""
             if line and line not in links:
                 links.append(line)
         return _Parts(
             greeting=greeting(ticket, tone),
-            acknowledge=acknowledgement(ticket, tone),
+            acknowledge=acknowledgement(ticket, tone, " ".join(p.passage.text for p in passages)),
             body=f"{intro}\n\n{body}" if intro else body,
             links=tuple(links),
             closing=frame["closing"],

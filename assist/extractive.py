@@ -87,10 +87,50 @@ class _Unit:
     numbered: bool
 
 
+_QUOTE_MARK_RE = re.compile(r"^(?:>\s?)+")
+_EMPHASIS_RE = re.compile(r"\*\*|__|`")
+
+
+_PROPERTIES_RE = re.compile(r"(?:[\w][\w ]{0,24}: [^·|]{1,80}\s·\s){2,}")
+
+
+def _is_label(text: str) -> bool:
+    """ "**Note:**", a bare title line ("E-104 Hub offline") or a row of page properties
+    ("Owner: … · Last edited time: … · Tags: …"): nothing to quote on its own."""
+    words = text.split()
+    if not words or _PROPERTIES_RE.search(text):
+        return True
+    if len(words) <= 3 and text.endswith(":"):
+        return True
+    return len(words) <= 4 and text[-1] not in ".!?:)" and not text.startswith("|")
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines with hard wraps undone: a prose line that continues the one before ("ship as" /
+    "delivery for a full refund") joins it, so a fragment is never quoted on its own."""
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if out and line and out[-1]:
+            previous = out[-1]
+            structural = _HEADING_RE.match(line) or _LIST_ITEM_RE.match(line) or line.startswith(("|", ">"))
+            previous_open = _HEADING_RE.match(previous) is None and not previous.startswith("|")
+            continues = line[0].islower() or (
+                previous[-1] not in ".!?:|)" and _LIST_ITEM_RE.match(previous) is None
+            )
+            if not structural and previous_open and continues:
+                out[-1] = f"{previous} {line}"
+                continue
+        out.append(line)
+    return out
+
+
 def _units(text: str) -> list[_Unit]:
     units: list[_Unit] = []
     block, in_list, numbered = -1, False, False
-    for line in text.splitlines():
+    for raw in _logical_lines(text):
+        # Quoted notes ("> **Note:** …") and emphasis are markup, not words to quote.
+        line = _EMPHASIS_RE.sub("", _QUOTE_MARK_RE.sub("", raw.strip()))
         stripped = line.strip()
         if not stripped:
             continue  # blank lines separate items of a loose list without ending it
@@ -107,8 +147,15 @@ def _units(text: str) -> list[_Unit]:
             units.append(_Unit(item.group(1).strip(), len(units), block, is_numbered))
             continue
         in_list = False
+        if stripped.startswith("|"):
+            # A table row reads as its cells: "Solid red — Hardware fault (app shows E-110). — …"
+            cells = [c.strip() for c in stripped.strip("|").split("|") if c.strip()]
+            row = " — ".join(cells)
+            if cells and not all(set(c) <= set("-: ") for c in cells) and not _is_label(row):
+                units.append(_Unit(row, len(units), -1, False))
+            continue
         for sentence in _SENTENCE_RE.split(stripped):
-            if sentence.strip():
+            if sentence.strip() and not _is_label(sentence.strip()):
                 units.append(_Unit(sentence.strip(), len(units), -1, False))
     return units
 
@@ -172,6 +219,20 @@ def format_extract(ex: Extract, *, lead: str = "", cite: int | None = 1) -> str:
     return f"{head}\n{body}" if body else head
 
 
+MIN_OFFER_TERMS = 2
+"""A passage's lines must cover at least this many distinct query terms to join an extract."""
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = _WORD_RE.findall(text.lower())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _echoes(line: str, ticket_grams: set[tuple[str, ...]]) -> bool:
+    grams = _trigrams(line)
+    return bool(grams) and len(grams & ticket_grams) / len(grams) >= 0.6
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """The lines one passage contributes to a query-focused extract."""
@@ -191,48 +252,73 @@ def extract_focused(
     *,
     max_words: int = 120,
     max_steps: int = 8,
+    prefer_steps: bool = False,
 ) -> list[Block]:
     """The steps, sentences and table rows of the top passages that address `query`.
 
-    The first passage (the best match) always contributes: its procedure whole (up to
-    `max_steps`), or its best sentences. Later passages add only lines that share a query term,
-    while the extract is under `max_words`; a procedure counts as done, so steps are never cut
-    for the word budget. Lines keep their document order within each passage.
+    Each passage offers its best procedure (whole, up to `max_steps`) or the sentences that share
+    a query term. Offers are taken by how much of the question they cover (terms of the ticket's
+    subject count double), best first, until about `max_words`; a procedure is never cut for the
+    word budget, and at most one is taken (two would read as one mixed-up list). The blocks come
+    back in passage order, lines in document order. If no line shares a term with the query,
+    the first passage's opening lines are the honest summary.
+
+    Lines the ticket itself contains (an article's sample of the error screen the customer
+    pasted) are not offered, nor offers that cover fewer than `MIN_OFFER_TERMS` query terms.
 
     Args:
         passages: `(n, text)` best first.
         query: The retrieval query, or plain text.
+        prefer_steps: Take the best procedure first (a reply to a customer is mostly steps).
     """
     terms = query_terms(query)
-    blocks: list[Block] = []
-    words = 0
+    ticket_grams = _trigrams(query.text if isinstance(query, Query) else query)
+    focus = terms_of(" ".join(query.focus)) if isinstance(query, Query) else frozenset()
+    offers: list[tuple[float, int, Block]] = []
     for i, (n, text) in enumerate(passages):
-        if i and words >= max_words:
-            break
         ex = extract(text, query, max_steps=max_steps)
-        if not ex.lines:
+        if not ex.lines or not ex.matched:
             continue
-        if i:
-            if not ex.matched:
-                continue
-            if ex.steps and any(b.extract.steps for b in blocks):
-                continue  # a second procedure would read as one long, mixed-up list
-            lines = ex.lines if ex.steps else tuple(ln for ln in ex.lines if _line_overlap(ln, terms))
-            if not lines:
-                continue
-            ex = Extract(lines, ex.steps, ex.matched)
+        lines = ex.lines
         if not ex.steps:
-            kept: list[str] = []
-            for line in ex.lines:
-                if kept and words + len(line.split()) > max_words:
-                    break
-                kept.append(line)
-                words += len(line.split())
-            ex = Extract(tuple(kept), False, ex.matched)
-        else:
-            words += sum(len(line.split()) for line in ex.lines)
-        blocks.append(Block(n, ex))
-    return blocks
+            lines = tuple(ln for ln in ex.lines if _line_overlap(ln, terms) and not _echoes(ln, ticket_grams))
+        if not lines:
+            continue
+        covered: set[str] = set()
+        for line in lines:
+            covered |= terms & {_stem(w) for w in _WORD_RE.findall(line.lower())}
+        if len(covered) < MIN_OFFER_TERMS:
+            continue
+        value = len(covered) + len(covered & focus) + (1.5 if ex.steps else 0.0) - 0.01 * i
+        if prefer_steps and ex.steps:
+            value += 100.0
+        offers.append((value, i, Block(n, Extract(lines, ex.steps, True))))
+    if not offers:
+        if not passages:
+            return []
+        n, text = passages[0]
+        ex = extract(text, query, max_steps=max_steps)
+        return [Block(n, ex)] if ex.lines else []
+    chosen: list[tuple[int, Block]] = []
+    words = 0
+    for _value, i, block in sorted(offers, key=lambda o: (-o[0], o[1])):
+        if chosen and words >= max_words:
+            break
+        if block.extract.steps:
+            if any(b.extract.steps for _, b in chosen):
+                continue
+            chosen.append((i, block))
+            words += sum(len(line.split()) for line in block.extract.lines)
+            continue
+        kept: list[str] = []
+        for line in block.extract.lines:
+            if (chosen or kept) and words + len(line.split()) > max_words:
+                break
+            kept.append(line)
+            words += len(line.split())
+        if kept:
+            chosen.append((i, Block(block.n, Extract(tuple(kept), False, True))))
+    return [block for _, block in sorted(chosen, key=lambda c: c[0])]
 
 
 def format_blocks(blocks: list[Block], titles: dict[int, str], *, cite: bool = True) -> str:
@@ -244,6 +330,9 @@ def format_blocks(blocks: list[Block], titles: dict[int, str], *, cite: bool = T
             parts.append(format_extract(block.extract, lead=f"From “{titles[block.n]}”", cite=block.n))
         elif block.extract.steps:
             parts.append(format_extract(block.extract, lead="", cite=None))
-        else:  # a reply reads sentences as a paragraph, not as bullets
-            parts.append(" ".join(block.extract.lines))
+        else:  # a reply reads sentences as a paragraph, not as bullets; table rows stay lines
+            text = ""
+            for line in block.extract.lines:
+                text += ("" if not text else " " if text[-1] in ".!?" and line[-1] in ".!?" else "\n") + line
+            parts.append(text)
     return "\n\n".join(p for p in parts if p)

@@ -62,7 +62,8 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 _SCAFFOLD_RE = re.compile(
     r"</?\s*(?:passages?|ticket|question|system|instructions|task|draft)\b[^<>]{0,80}>"
     r"|<\|[^<>|]*\|>"
-    r"|^\s*(?:system|assistant|user|developer|human|ai|agent|customer|helpdesk)\s*(?:\([^)]{0,60}\))?\s*:"
+    r"|^\s*(?:the\s+)?(?:system|assistant|user|developer|human|ai|agent|customer|helpdesk)\s*"
+    r"(?:\([^)]{0,60}\))?\s*:"
     r"|\bpassages?\b|\bthe agent (?:wrote|said|asked)\b|\bknowledge-base passages\b|^\s*subject\s*:"
     r"|\bcustomer'?s latest message\b|\bin the (?:data|ticket) above\b",
     re.IGNORECASE | re.MULTILINE,

@@ -161,7 +161,7 @@ def test_internal_only_sources_never_reach_the_draft(body: str) -> None:
     # The steps come from the public article, quoted; the model is never asked for them.
     assert "1. Open Settings > Security.\n2. Click Reset password.\n3. Check your inbox." in draft.text
     assert "Open Settings" not in prompt
-    assert [c.title for c in draft.sources] == ["Password reset", "Login troubleshooting"]
+    assert [c.title for c in draft.sources] == ["Password reset"]
     user = llm.last_user
     assert re.search(r"<\|im_(start|end)\|>|^\s*system\s*:", user, re.M) is None
 
@@ -393,8 +393,9 @@ def test_no_model_quotes_the_best_public_passage() -> None:
     assert "1. Open Settings > Security.\n2. Click Reset password." in draft.text
     assert not re.search(r"\[\d", draft.text)
     assert "500 dollars" not in draft.text
-    assert "check the spam folder" in draft.text  # the other public article's line on the question
-    assert [c.title for c in draft.sources] == ["Password reset", "Login troubleshooting"]
+    # One shared word ("reset") is not enough for the other article's line to join the reply.
+    assert "spam folder" not in draft.text
+    assert [c.title for c in draft.sources] == ["Password reset"]
 
 
 def test_model_failure_keeps_the_composed_draft() -> None:

@@ -98,3 +98,30 @@ def test_extractive_answer_cites_the_top_passage() -> None:
     assert answer.extractive and answer.verified and not answer.abstained
     assert answer.text.startswith("From “Passwords — Reset your password” [1]:\n1. Open Settings > Security.")
     assert [(c.n, c.title, c.url) for c in answer.citations] == [(1, "Passwords", "https://kb/pw")]
+
+
+def test_focused_extract_undoes_wraps_reads_tables_and_skips_what_the_ticket_says() -> None:
+    from assist.extractive import extract_focused
+    from assist.results import Query
+
+    wrapped = (
+        "Exchanges (for example E27 to E26 bulbs) ship as\nsoon as the returned item is scanned.\n"
+        "Owner: Rina Patel · Last edited time: October 28 · Tags: Returns · Status: Published"
+    )
+    table = "| Symptom | Cause |\n| --- | --- |\n| Flicker when dimmed | Wall dimmer switch |"
+    screen = (
+        "The app shows this message:\nYour Lumen Hub hasn't checked in since Nov 18 at 9:14 PM.\n"
+        "Unplug the hub."
+    )
+    query = Query(
+        text="My Lumen Hub hasn't checked in since Nov 18 at 9:14 PM; bulbs flicker when dimmed; "
+        "returned bulbs",
+        terms=("hub", "flicker", "dimmed", "returned", "bulbs", "checked", "unplug"),
+    )
+    blocks = extract_focused([(1, wrapped), (2, table), (3, screen)], query)
+    lines = {b.n: b.extract.lines for b in blocks}
+    assert lines[1] == (
+        "Exchanges (for example E27 to E26 bulbs) ship as soon as the returned item is scanned.",
+    )
+    assert lines[2] == ("Flicker when dimmed — Wall dimmer switch",)
+    assert 3 not in lines or all("9:14" not in line for line in lines[3])  # the customer's own screen text
