@@ -138,6 +138,8 @@ def test_search_queries_jsonl_shape(shared_dir: Path, kb_index, tmp_path: Path) 
                 "url",
                 "heading",
                 "snippet",
+                "internal",
+                "internal_reason",
             }
             assert hit["source"] in {"confluence", "notion", "docs"}
     # `path` is the path inside the export: a zip member path for the zipped exports.
