@@ -244,6 +244,11 @@ class Chunker:
             wrap = ("", "")
             joiner = "\n" if "\n" in block.text else " "
         overhead = self.count_tokens([wrap[0] + wrap[1]])[0] if any(wrap) else 0
+        if overhead > budget // 4:
+            # A header or fence line that is itself most of the budget (a 50,000-column table) would
+            # be repeated on every piece and leave each piece a few tokens: don't repeat it.
+            units = [wrap[0].strip(), *units] if wrap[0].strip() else units
+            wrap, overhead = ("", ""), 0
         unit_budget = max(8, budget - overhead)
         sizes = self.count_tokens(units) if units else []
         pieces: list[list[str]] = []

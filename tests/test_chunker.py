@@ -141,3 +141,17 @@ def test_ids_are_deterministic_and_embed_text_carries_title(chunker: Chunker) ->
 def test_title_only_page_is_still_a_chunk(chunker: Chunker) -> None:
     chunks = chunker.chunk(_doc("", title="Hardware Support"), "uid")
     assert [c.text for c in chunks] == ["Hardware Support"]
+
+
+def test_a_table_whose_header_alone_fills_the_budget_is_not_repeated_per_piece(chunker: Chunker) -> None:
+    # A 3,000-column header: repeating it on every piece left each piece a few tokens and made the
+    # chunk count explode (a hostile file took over a minute to chunk).
+    header = "| " + " | ".join(f"col{i}" for i in range(3000)) + " |"
+    rule = "|" + "---|" * 3000
+    rows = "\n".join("| " + " | ".join(f"v{r}x{c}" for c in range(5)) + " |" for r in range(200))
+    chunks = chunker.chunk(_doc(f"{header}\n{rule}\n{rows}\n"), "uid")
+    counts = chunker.count_tokens([c.embed_text for c in chunks])
+    assert max(counts) <= chunker.max_tokens
+    total_tokens = sum(chunker.count_tokens([header, rule, rows]))
+    # Every piece carries a fair share of the budget: no more pieces than twice the minimum.
+    assert len(chunks) <= 2 * (total_tokens // (chunker.max_tokens - 40) + 1)
