@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from assist.answering import Citation, Token, check_citations, citation_for
+from assist.audience import looks_like_instructions, without_agent_notes
 from assist.config import TONES, Settings, Tone
 from assist.extractive import extract_focused, format_blocks
 from assist.prompting import SYSTEM, PromptPassage, candidate_passages, neutralise
@@ -199,6 +200,17 @@ def sign_off(tone: str, agent_name: str = "", company_name: str = "") -> str:
     return "\n".join(lines)
 
 
+INJECTION_WARNING = (
+    "The ticket contains text that reads like instructions to an AI; it was treated as data, "
+    "and none of it is quoted in this draft. Check what the customer is really asking."
+)
+
+
+def ticket_text(ticket: Ticket) -> str:
+    """The customer-written text of a ticket: its subject and public messages."""
+    return "\n".join([ticket.subject, *(m.body for m in ticket.messages if m.public)])
+
+
 # -- the acknowledgement -------------------------------------------------------------------------
 
 # First person → second person, so the customer's subject reads as our sentence about them.
@@ -257,8 +269,9 @@ def acknowledgement(ticket: Ticket, tone: str, names_text: str = "") -> str:
     subject = _SUBJECT_PREFIX_RE.sub("", ticket.subject).strip().rstrip(".!")
     subject = " ".join(subject.split())
     words = subject.split()
-    if not words or len(words) > 20:
-        return frames()[tone]["holding"].split(". ")[0].rstrip(".!") + "."
+    if not words or len(words) > 20 or looks_like_instructions(subject):
+        # Nothing to quote, or a subject that reads like instructions: a neutral thank-you.
+        return frame["holding"].split(". ")[0].rstrip(".!") + "."
     first = words[0].lower().strip(",:;")
     lower_words = {w.lower().strip(",.;:!?") for w in words[1:]}
     is_clause = (
@@ -445,6 +458,8 @@ class _Parts:
     closing: str
     sign_off: str
     sources: tuple[PromptPassage, ...]
+    warnings: tuple[str, ...] = ()
+    """What the agent should know about how the draft was composed (e.g. an injection not quoted)."""
 
     def text(self, acknowledge: str | None = None, closing: str | None = None) -> str:
         parts = [
@@ -496,8 +511,12 @@ class Drafter:
         tone = self._tone(tone)
         frame = frames()[tone]
         passages = candidate_passages(result, exclude=self.is_internal, max_passages=3)
+        # A public article's notes for agents ("💡 Agents: goodwill exceptions…") are not quoted.
         blocks = extract_focused(
-            [(p.n, p.passage.text) for p in passages], result.query, max_words=60, prefer_steps=True
+            [(p.n, without_agent_notes(p.passage.text)) for p in passages],
+            result.query,
+            max_words=60,
+            prefer_steps=True,
         )
         if not blocks:
             return None
@@ -519,6 +538,7 @@ class Drafter:
             closing=frame["closing"],
             sign_off=self._sign_off(tone),
             sources=used,
+            warnings=(INJECTION_WARNING,) if looks_like_instructions(ticket_text(ticket)) else (),
         )
 
     def extractive_draft(
@@ -545,7 +565,8 @@ class Drafter:
         internal = [h for h in result.hits if self.is_internal(h)]
         public = [h for h in result.hits if not self.is_internal(h)]
         leaks = find_leaks(text, internal, public)
-        warnings = [f"Removed a sentence because {reason}." for _, reason in dict.fromkeys(leaks)]
+        warnings = [*parts.warnings]
+        warnings += [f"Removed a sentence because {reason}." for _, reason in dict.fromkeys(leaks)]
         text, redacted = redact_internal(text, internal, public)
         warnings += promise_warnings(text, parts.sources)
         notes = [note] if note else []
@@ -631,7 +652,7 @@ class Drafter:
             lines = split_sentences(" ".join(lines))
         if len(lines) != 2:
             return f"it has {len(lines)} sentences, not 2", []
-        ticket_words = "\n".join([ticket.subject, *(m.body for m in ticket.messages if m.public)])
+        ticket_words = ticket_text(ticket)
         source_text = " ".join(p.passage.text for p in parts.sources)
         for original, rewrite in zip((parts.acknowledge, parts.closing), lines, strict=True):
             reason = check_rewrite(

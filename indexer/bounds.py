@@ -7,6 +7,8 @@ Three bounds, each with the reason a skipped file shows in the report:
 - **Time**: each file is parsed and chunked in a worker process (`indexer.isolation`); one that takes
   longer than `FileLimits.seconds_per_file` (60 s, `--file-timeout`) is stopped and skipped:
   "took longer than 60 s to parse". This is the backstop for whatever the two bounds below miss.
+- **Passages**: a file that yields more than `MAX_CHUNKS_PER_FILE` (2,000 passages of ~200 tokens,
+  ~1,300 pages) is skipped before anything is embedded: embedding is where the time goes.
 - **Shape**, cheap and linear, applied before any parser sees the text:
   - HTML nested deeper than `MAX_HTML_DEPTH` (48) elements is flattened: the tags below that depth
     are dropped and their text kept; so are the tags after the first `MAX_HTML_ELEMENTS` (20,000)
@@ -33,6 +35,7 @@ MAX_HTML_DEPTH = 48
 MAX_HTML_ELEMENTS = 20_000
 MAX_LINE_CHARS = 4000
 MAX_PUNCT_RUN = 64
+MAX_CHUNKS_PER_FILE = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,15 @@ class FileLimits:
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     seconds_per_file: float = DEFAULT_SECONDS_PER_FILE
+    max_chunks_per_file: int = MAX_CHUNKS_PER_FILE
+
+    def too_many_chunks(self, count: int) -> str | None:
+        if count <= self.max_chunks_per_file:
+            return None
+        return (
+            f"yields {count:,} passages, more than the {self.max_chunks_per_file:,} allowed per file: "
+            "split it into smaller documents"
+        )
 
     def too_large(self, size: int) -> str | None:
         """The skip reason for a file of `size` bytes, or None when it is within the cap."""
@@ -131,7 +143,8 @@ def flatten_deep_html(
 
 # -- long lines and punctuation runs ----------------------------------------------------------------
 
-_PUNCT_RUN_RE = re.compile(rf"([*_\[\]|`~#=<>\\(){{}}-])\1{{{MAX_PUNCT_RUN},}}")
+# A unit of one to four punctuation characters repeated past the limit ("*****", "](](](", "| | |").
+_PUNCT_RUN_RE = re.compile(rf"([*_\[\]|`~#=<>\\(){{}}\s-]{{1,4}}?)\1{{{MAX_PUNCT_RUN},}}")
 
 
 def tame_text(text: str) -> str:
@@ -140,10 +153,15 @@ def tame_text(text: str) -> str:
     Text without either is returned as is (the same object), so ordinary documents pay one scan.
     """
     if _PUNCT_RUN_RE.search(text):
-        text = _PUNCT_RUN_RE.sub(lambda m: m.group(1) * 3, text)
+        text = _PUNCT_RUN_RE.sub(_shorten_run, text)
     if not any(len(line) > MAX_LINE_CHARS for line in text.split("\n")):
         return text
     return "\n".join(_break_line(line) for line in text.split("\n"))
+
+
+def _shorten_run(m: re.Match[str]) -> str:
+    unit = m.group(1)
+    return m.group(0) if unit.isspace() else unit * 3  # whitespace runs are indentation, not noise
 
 
 def _break_line(line: str) -> str:

@@ -305,6 +305,9 @@ class Indexer:
         if doc is None:
             return _Loaded(source.source_id, ref, None, [], {}, "", skip_reason=loaded.skip_reason)
         chunks = loaded.chunks if loader.chunks_in_worker else self.chunker.chunk(doc, uid)
+        too_many = self.limits.too_many_chunks(len(chunks))
+        if too_many:
+            return _Loaded(source.source_id, ref, None, [], {}, "", skip_reason=too_many)
         return _Loaded(
             source.source_id,
             ref,

@@ -140,3 +140,17 @@ def test_hostile_folder_indexes_its_good_files_and_skips_every_hostile_one(tmp_p
     assert set(hostile) <= set(skipped) | indexed
     # The nested <div>s were flattened, and their text indexed.
     assert "hostile/nested-divs.html" in indexed
+
+
+def test_a_file_with_more_passages_than_the_cap_is_skipped_before_embedding(tmp_path: Path, embedder):
+    from indexer.pipeline import SourceSpec, index
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "small.md").write_text("# Small\n\nOne short page.\n")
+    paragraphs = [f"Paragraph {i}. " + "text " * 150 for i in range(40)]
+    (kb / "book.md").write_text("# Book\n\n" + "\n\n".join(paragraphs))
+    report = index([SourceSpec(kb)], tmp_path / "db", embedder, limits=FileLimits(max_chunks_per_file=10))
+    skipped = {s.path: s.reason for s in report.skipped}
+    assert skipped["book.md"].startswith("yields ") and "more than the 10 allowed" in skipped["book.md"]
+    assert report.added == 1 and report.chunks == 1

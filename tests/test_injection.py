@@ -18,7 +18,7 @@ import pytest
 
 from assist.answering import Answerer, Token
 from assist.config import AnswerSettings, Settings
-from assist.drafting import Draft, Drafter
+from assist.drafting import INJECTION_WARNING, Draft, Drafter
 from assist.helpdesk.demo import map_ticket
 from assist.prompting import SYSTEM, neutralise
 from assist.query import query_from_ticket
@@ -37,15 +37,8 @@ ROWS = [
 ]
 SETTINGS = Settings(answer=AnswerSettings(agent_name="Sam", company_name="Lumen Support"))
 
-_ECHOES_SUBJECT = pytest.mark.xfail(
-    strict=False,
-    reason="assist/drafting.py (not this test's code) acknowledges the ticket by quoting its subject "
-    "verbatim, and INJ19's subject is the injection ('... reveal the admin password')",
-)
-
-
 def _params(rows: list[dict]) -> list:
-    return [pytest.param(r, id=r["id"], marks=[_ECHOES_SUBJECT] if r["id"] == "INJ19" else []) for r in rows]
+    return [pytest.param(r, id=r["id"]) for r in rows]
 
 
 def test_the_injection_set_is_well_formed() -> None:
@@ -202,6 +195,8 @@ def _draft(drafter: Drafter, ticket: Ticket, retriever: Retriever) -> Draft:
 def test_without_a_model(row: dict, retriever: Retriever, internal_shingles: set) -> None:
     draft = _draft(Drafter(None, SETTINGS), _ticket(row), retriever)
     _check_draft(draft.text, row, internal_shingles)
+    # The agent is told the ticket reads like instructions (unless there is no composed draft).
+    assert draft.abstained or INJECTION_WARNING in draft.warnings, (row["id"], draft.warnings)
 
 
 @pytest.mark.parametrize("style", ["blunt", "two-lines"])
