@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, runtime_checkable
 
 from common.errors import ModelError, ModelLoadError
+from models.cpu_load import MACHINE
 from models.locate import resolve_llm
 
 if TYPE_CHECKING:
@@ -229,6 +230,8 @@ class LocalLLM:
         self._generate_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._inflight: threading.Event | None = None
+        self._running_threads = self.threads
+        """The thread count llama.cpp runs with now (fewer than `threads` while the CPU is busy)."""
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -274,7 +277,20 @@ class LocalLLM:
                         path, n_ctx=n_ctx, n_threads=self.threads, n_threads_batch=self.threads
                     )
                     self.loaded_path = path
+                    self._running_threads = self.threads
+                    MACHINE.start()
         return self._model
+
+    def _fit_threads(self, model: Llama) -> None:
+        """Use only the cores other programs leave free (see `models.cpu_load`): llama.cpp's threads
+        stall at every barrier when one of them shares a core with a busy program."""
+        threads = MACHINE.free_cores(self.threads)
+        if threads != self._running_threads:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(model._ctx.ctx, threads, threads)
+            self._running_threads = threads
+            log.debug("llama.cpp now runs %d thread(s)", threads)
 
     def _file_to_load(self, file_type: int | None) -> Path:
         if not self._cpu_copy:
@@ -429,6 +445,7 @@ class LocalLLM:
             if len(tokens) >= self.n_ctx:
                 return 0
             model = self._full_model()
+            self._fit_threads(model)
             self._prefill(model, tokens, own.is_set)
             return int(model.n_tokens)
 
@@ -492,6 +509,7 @@ class LocalLLM:
                     f"{self.n_ctx}-token context window."
                 )
             model = self._full_model()
+            self._fit_threads(model)
             from llama_cpp import StoppingCriteriaList
 
             # Prompt evaluation is most of the wait on a CPU and one llama.cpp eval can't be
