@@ -254,7 +254,9 @@ def extractive_answer(result: SearchResult, note: str = "", *, max_passages: int
         return abstained_answer(result, note=note)
     blocks = extract_focused([(p.n, p.passage.text) for p in passages], result.query)
     titles = {p.n: p.title_line for p in passages}
-    text = format_blocks(blocks, titles)
+    # The agent may read internal-only material, but never without knowing it is internal.
+    internal = frozenset(p.n for p in passages if p.hit.internal)
+    text = format_blocks(blocks, titles, internal=internal)
     by_n = {p.n: p for p in passages}
     cited = [citation_for(b.n, by_n[b.n].hit, by_n[b.n].passage.heading) for b in blocks]
     return Answer(

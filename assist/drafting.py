@@ -172,6 +172,12 @@ class InternalOnly:
         return False
 
 
+# What helpdesks and imports put where a name is missing: "Hi Customer," reads worse than "Hi there,".
+_PLACEHOLDER_NAMES = frozenset(
+    {"customer", "user", "client", "requester", "requestor", "unknown", "anonymous", "guest", "none"}
+)
+
+
 def first_name(ticket: Ticket) -> str:
     """The customer's first name for the greeting; "" when there is no usable name."""
     name = ticket.requester_name.strip()
@@ -184,7 +190,7 @@ def first_name(ticket: Ticket) -> str:
         name = first.strip() or last.strip()
     words = [w for w in name.split() if w.lower().rstrip(".") not in _HONORIFICS]
     first = words[0].strip(".,;:!?\"'()") if words else ""
-    if not first or not first[0].isalpha() or len(first) > 40:
+    if not first or not first[0].isalpha() or len(first) > 40 or first.lower() in _PLACEHOLDER_NAMES:
         return ""
     return first.capitalize() if first.islower() else first
 

@@ -321,13 +321,21 @@ def extract_focused(
     return [block for _, block in sorted(chosen, key=lambda c: c[0])]
 
 
-def format_blocks(blocks: list[Block], titles: dict[int, str], *, cite: bool = True) -> str:
-    """Render blocks under a `From “title” [n]:` lead each; without `cite`, no markers or leads
-    (for a customer draft), steps numbered and other lines as bullets."""
+INTERNAL_LABEL = " (INTERNAL — not for customers)"
+
+
+def format_blocks(
+    blocks: list[Block], titles: dict[int, str], *, cite: bool = True, internal: frozenset[int] = frozenset()
+) -> str:
+    """Render blocks under a `From “title” [n]:` lead each (`INTERNAL_LABEL` after the title of the
+    passages in `internal`); without `cite`, no markers or leads (for a customer draft), steps
+    numbered and other lines as bullets."""
     parts = []
     for block in blocks:
         if cite:
-            parts.append(format_extract(block.extract, lead=f"From “{titles[block.n]}”", cite=block.n))
+            label = INTERNAL_LABEL if block.n in internal else ""
+            lead = f"From “{titles[block.n]}”{label}"
+            parts.append(format_extract(block.extract, lead=lead, cite=block.n))
         elif block.extract.steps:
             parts.append(format_extract(block.extract, lead="", cite=None))
         else:  # a reply reads sentences as a paragraph, not as bullets; table rows stay lines

@@ -385,6 +385,15 @@ class SupportChecker:
                 meaning_ok = coverage >= LEXICAL_ONLY_COVERAGE
             else:
                 meaning_ok = score >= self.meaning_threshold and coverage >= self.coverage_threshold
+                if meaning_ok and p.vectors is not None:
+                    # An embedder barely sees "not": "the account was compromised" sits close to
+                    # "do not tell the customer their account was compromised". The closest passage
+                    # sentence and the claim must agree on negation.
+                    closest = p.units[int((p.vectors @ vector).argmax())]
+                    if _negated(closest) != _negated(plain):
+                        meaning_ok = False
+                        if not first_failure and (p.n in cited_set or not cited):
+                            first_failure = f"[{p.n}] says it with the opposite sense (“{closest[:60]}”)"
             missing = missing_specifics(plain, p.text) if meaning_ok else []
             if meaning_ok and not missing:
                 supporting.append((score + REPOINT_COVERAGE_WEIGHT * coverage, p, score))
@@ -401,6 +410,15 @@ class SupportChecker:
         if cited and not first_failure:
             reason = f"[{cited[0]}] and the other passages don't say this"
         return SentenceVerdict(sentence, False, reason, cited, None, best_score)
+
+
+_NEGATION_RE = re.compile(
+    r"\b(?:not|no|never|none|nothing|nor|without|cannot)\b|n't\b|\bdon['’]t\b", re.IGNORECASE
+)
+
+
+def _negated(text: str) -> bool:
+    return bool(_NEGATION_RE.search(text))
 
 
 def support_share(verdicts: Iterable[SentenceVerdict]) -> float:

@@ -389,3 +389,19 @@ def test_real_model_cancel_and_preemption(real_llm: LocalLLM) -> None:
     assert first_events and not [e for e in first_events if isinstance(e, Answer)]
     assert isinstance(second_events[-1], Answer)
     assert any(isinstance(e, Token) for e in second_events), "the model wrote the second answer"
+
+
+def test_internal_passages_in_the_agents_answer_are_labelled_internal() -> None:
+    import dataclasses
+
+    from tests.helpers.fakes import doc_hit, search_result
+
+    policy = dataclasses.replace(
+        doc_hit(1, "Escalation policy for tier-1", "Goodwill credit: up to one free month per account."),
+        internal=True,
+    )
+    public = doc_hit(2, "Lumen Plus refunds", "A goodwill credit is not a refund; refunds go to the card.")
+    answer = extractive_answer(search_result(policy, public, query="goodwill credit free month"))
+    lines = [ln for ln in answer.text.splitlines() if ln.startswith("From ")]
+    assert any("Escalation policy" in ln and "INTERNAL" in ln for ln in lines), answer.text
+    assert all("INTERNAL" not in ln for ln in lines if "Lumen Plus refunds" in ln)

@@ -353,6 +353,8 @@ def test_clean_body(body: str, expected: str) -> None:
         ("jo@example.com", ""),
         ("", ""),
         ("12345", ""),
+        ("customer", ""),
+        ("Unknown User", ""),
     ],
 )
 def test_first_name(name: str, expected: str) -> None:

@@ -195,3 +195,22 @@ def test_without_an_embedder_only_near_verbatim_sentences_pass() -> None:
     checker = SupportChecker([Evidence(1, MOVE_HUB)])
     assert checker.check("Tap Network > Change Wi-Fi network [1].").supported
     assert not checker.check("Restart your computer and try a VPN [1].").supported
+
+
+SHARED_ACCESS = (
+    "4. Shared access. If they don't recognise the people with access, they need to report it: "
+    "escalate to the security team. Do not tell the customer their account was compromised before "
+    "the security team has looked at it."
+)
+
+
+def test_a_claim_the_passage_states_with_the_opposite_sense_is_unsupported(embedder) -> None:
+    # Seen with the default model on an injection ticket: the embedder put this claim next to the
+    # passage's "Do not tell the customer their account was compromised".
+    checker = SupportChecker([Evidence(2, SHARED_ACCESS)], encode=embedder.encode, ticket_text="")
+    wrong = checker.check(
+        "The customer's account was compromised, and they need to report it to the security team [2]."
+    )
+    assert not wrong.supported and "opposite sense" in wrong.reason
+    right = checker.check("Do not tell the customer their account was compromised [2].")
+    assert right.supported and right.source == 2
