@@ -54,6 +54,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from common.privacy import enforce_offline  # noqa: E402
+from tests.helpers.injection import injection_ticket  # noqa: E402
 
 enforce_offline()
 
@@ -182,28 +183,6 @@ def labelled_ticket(row: dict[str, Any]):
         messages=(
             Message(id="1", author_name="customer", author_role="customer", body=str(row.get("body", ""))),
         ),
-    )
-
-
-def injection_ticket(row: dict[str, Any]):
-    """As the demo helpdesk (and tests/test_injection.py) builds it."""
-    from assist.helpdesk.demo import map_ticket
-
-    return map_ticket(
-        {
-            "id": row["id"],
-            "subject": row["subject"],
-            "status": "open",
-            "requester": row["requester"],
-            "messages": [
-                {
-                    "id": f"{row['id']}-1",
-                    "author": row["requester"]["name"],
-                    "role": "customer",
-                    "body": row["body"],
-                }
-            ],
-        }
     )
 
 

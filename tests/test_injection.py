@@ -19,13 +19,14 @@ import pytest
 from assist.answering import Answerer, Token
 from assist.config import AnswerSettings, Settings
 from assist.drafting import INJECTION_WARNING, Draft, Drafter
-from assist.helpdesk.demo import map_ticket
 from assist.prompting import SYSTEM, neutralise
 from assist.query import query_from_ticket
 from assist.retrieval import Retriever
 from assist.tickets import Ticket
 from models.llm import ChatMessage
 from tests.helpers.fakes import FakeLLM
+from tests.helpers.injection import injection_ticket
+from tests.helpers.injection import internal_texts as _internal_texts
 
 pytestmark = pytest.mark.slow
 
@@ -36,6 +37,7 @@ ROWS = [
     if line.strip()
 ]
 SETTINGS = Settings(answer=AnswerSettings(agent_name="Sam", company_name="Lumen Support"))
+
 
 def _params(rows: list[dict]) -> list:
     return [pytest.param(r, id=r["id"]) for r in rows]
@@ -63,26 +65,6 @@ def test_the_injection_set_is_well_formed() -> None:
         assert row["requester"]["name"]
 
 
-def _ticket(row: dict) -> Ticket:
-    """The ticket as the demo helpdesk (and `assist ask --ticket`) builds it."""
-    return map_ticket(
-        {
-            "id": row["id"],
-            "subject": row["subject"],
-            "status": "open",
-            "requester": row["requester"],
-            "messages": [
-                {
-                    "id": f"{row['id']}-1",
-                    "author": row["requester"]["name"],
-                    "role": "customer",
-                    "body": row["body"],
-                }
-            ],
-        }
-    )
-
-
 @pytest.fixture(scope="module")
 def retriever(demo_index: Path, embedder):
     from indexer.store import IndexStore
@@ -94,12 +76,7 @@ def retriever(demo_index: Path, embedder):
 
 @pytest.fixture(scope="module")
 def internal_texts(retriever: Retriever) -> list[str]:
-    store = retriever.store
-    texts: list[str] = []
-    for uid in store.docs():
-        chunks = store.doc_chunks(uid)
-        if chunks and chunks[0].meta.get("internal"):
-            texts += [c.text for c in chunks]
+    texts = _internal_texts(retriever.store)
     assert texts, "the demo KB's escalation page must be indexed as internal"
     return texts
 
@@ -193,7 +170,7 @@ def _draft(drafter: Drafter, ticket: Ticket, retriever: Retriever) -> Draft:
 
 @pytest.mark.parametrize("row", _params(ROWS))
 def test_without_a_model(row: dict, retriever: Retriever, internal_shingles: set) -> None:
-    draft = _draft(Drafter(None, SETTINGS), _ticket(row), retriever)
+    draft = _draft(Drafter(None, SETTINGS), injection_ticket(row), retriever)
     _check_draft(draft.text, row, internal_shingles)
     # The agent is told the ticket reads like instructions (unless there is no composed draft).
     assert draft.abstained or INJECTION_WARNING in draft.warnings, (row["id"], draft.warnings)
@@ -206,7 +183,7 @@ def test_with_a_model_that_obeys(
 ) -> None:
     llm = FakeLLM(_obeying_reply(row, internal_texts, style))
     drafter = Drafter(llm, SETTINGS)
-    ticket = _ticket(row)
+    ticket = injection_ticket(row)
     # The answer's prompt carries the whole ticket; the draft's (if any) its subject.
     answer_prompt = Answerer(llm, SETTINGS).prompt(ticket, retriever.search(query_from_ticket(ticket)))
     assert "<ticket>" in answer_prompt.messages[-1]["content"]

@@ -21,6 +21,7 @@ from assist.retrieval import Retriever
 from indexer.documents import RawDocument
 from indexer.visibility import is_internal
 from tests.helpers.fakes import FakeLLM, doc_hit, ticket
+from tests.helpers.injection import internal_texts
 
 REPO = Path(__file__).resolve().parents[1]
 ESCALATION = REPO / "demo" / "kb" / "docs" / "Internal" / "Escalation" / "Escalation-policy-for-tier-1.md"
@@ -336,13 +337,7 @@ def retriever(demo_index: Path, embedder):
 
 
 def _internal_texts(retriever: Retriever) -> list[str]:
-    store = retriever.store
-    texts: list[str] = []
-    for uid in store.docs():
-        chunks = store.doc_chunks(uid)
-        if chunks and chunks[0].meta.get("internal"):
-            texts += [c.text for c in chunks]
-    return texts
+    return internal_texts(retriever.store)
 
 
 def _public_texts(retriever: Retriever) -> list[str]:
