@@ -1,0 +1,135 @@
+"""One ticket → its escalation signals, the alerts the team's rules raise, and a risk for sorting.
+
+Pure: the caller fetches the ticket and the requester's history (the queue watch does, within the
+helpdesk's rate budget) and passes `now`, so the same inputs always give the same signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from assist.escalation.clocks import humanize_minutes, sla_clock, waiting_minutes
+from assist.escalation.model import Alert, Frustration, RepeatContact, SlaClock, TicketSignals
+from assist.escalation.repeats import repeat_contacts
+from assist.escalation.rules import AlertRule, EscalationRules
+from assist.escalation.similarity import PairwiseSimilarity, char_ngram_similarities
+from assist.tickets import Ticket
+
+FrustrationScorer = Callable[[Ticket, datetime], Frustration]
+
+
+def default_frustration(similarities: PairwiseSimilarity = char_ngram_similarities) -> FrustrationScorer:
+    from assist.escalation.frustration import score_frustration
+
+    def pairwise(a: str, b: str) -> float:
+        return similarities(a, [b])[0]
+
+    return lambda ticket, now: score_frustration(ticket, now, similarity=pairwise)
+
+
+def signal_values(
+    frustration: Frustration,
+    waiting: float | None,
+    sla: SlaClock | None,
+    contacts: Sequence[RepeatContact],
+) -> dict[str, float]:
+    """The numbers the rules file's `signal` names refer to."""
+    own = [c for c in contacts if c.same_requester]
+    return {
+        "waiting_minutes": waiting or 0.0,
+        "sla_used_share": (max(1.0, sla.used_share or 1.0) if sla.breached else sla.used_share or 0.0)
+        if sla
+        else 0.0,
+        "sla_breached": 1.0 if sla and sla.breached else 0.0,
+        "frustration": frustration.score,
+        "contacts": 1.0 + len(own),
+        "same_problem": 1.0 + sum(c.same_problem for c in own),
+    }
+
+
+def _alert_text(
+    rule: AlertRule,
+    ticket: Ticket,
+    values: dict[str, float],
+    frustration: Frustration,
+    sla: SlaClock | None,
+    rules: EscalationRules,
+) -> str:
+    value = values[rule.signal]
+    fields = {
+        "id": ticket.id,
+        "subject": ticket.subject,
+        "value": f"{value:g}" if rule.signal in ("contacts", "same_problem") else f"{value:.2f}",
+        "waiting": humanize_minutes(values["waiting_minutes"]),
+        "minutes_left": humanize_minutes(sla.minutes_left) if sla else "",
+        "target": sla.target if sla else "SLA",
+        "share": f"{min(values['sla_used_share'], 9.99):.0%}",
+        "reasons": ", ".join(r.text for r in frustration.reasons[:3]) or "tone",
+        "days": str(rules.lookback_days),
+    }
+    try:
+        return rule.text.format(**fields)
+    except (KeyError, IndexError, ValueError):  # a typo in the team's file must not hide the alert
+        return f"{rule.name}: {value:g}"
+
+
+def risk_of(values: dict[str, float], rules: EscalationRules) -> float:
+    parts = [
+        values["frustration"],
+        min(1.0, values["waiting_minutes"] / rules.waiting_full_minutes),
+        min(1.0, values["sla_used_share"]),
+        min(1.0, (values["contacts"] - 1) / max(1, rules.contacts_full - 1)),
+    ]
+    strongest = max(parts)
+    return round(min(1.0, strongest + rules.risk_spread * (sum(parts) - strongest)), 3)
+
+
+def compute_signals(
+    ticket: Ticket,
+    rules: EscalationRules,
+    now: datetime | None = None,
+    *,
+    history: Sequence[Ticket] = (),
+    frustration: FrustrationScorer | None = None,
+    similarities: PairwiseSimilarity = char_ngram_similarities,
+) -> TicketSignals:
+    now = now or datetime.now(UTC)
+    mood = (frustration or default_frustration(similarities))(ticket, now)
+    waiting = waiting_minutes(ticket, now)
+    sla = sla_clock(ticket, now)
+    contacts = repeat_contacts(
+        ticket,
+        history,
+        now,
+        lookback_days=rules.lookback_days,
+        same_problem_similarity=rules.same_problem_similarity,
+        include_organization=rules.include_organization,
+        similarities=similarities,
+    )
+    values = signal_values(mood, waiting, sla, contacts)
+    alerts = tuple(
+        Alert(
+            rule=rule.name,
+            ticket_id=ticket.id,
+            text=_alert_text(rule, ticket, values, mood, sla, rules),
+            severity=rule.severity,
+        )
+        for rule in rules.alerts
+        if values[rule.signal] >= rule.at_least
+    )
+    reasons = [a.text for a in alerts]
+    if not alerts and mood.reasons:
+        reasons.append(mood.reasons[0].text)
+    return TicketSignals(
+        ticket_id=ticket.id,
+        subject=ticket.subject,
+        frustration=mood,
+        waiting_minutes=None if waiting is None else round(waiting, 1),
+        sla=sla,
+        repeat_contacts=contacts,
+        alerts=alerts,
+        risk=risk_of(values, rules),
+        risk_reasons=tuple(reasons),
+        computed_at=now,
+    )
