@@ -6,6 +6,7 @@ heavy imports (models, Chroma, httpx) happen inside the handlers, so `assist --h
     assist eval TICKETS.jsonl --db DIR
     assist ticket show 123 [--provider rt] [--json]
     assist ticket mine [--limit 20] [--json]
+    assist signals 123 [--json];  assist queue [--json];  assist handoff 123 [--json]
     assist watcher install [--extension-id ID];  assist watcher host (what the browser starts)
 """
 
@@ -150,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assist.cli_kb import add_kb_commands
 
     add_kb_commands(sub, _path)
+    from assist.cli_escalation import add_escalation_commands
+
+    add_escalation_commands(sub)
     _add_ticket_commands(sub)
     _add_watcher_commands(sub)
     return parser

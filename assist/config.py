@@ -23,6 +23,13 @@ Sources, later wins: built-in defaults < `config.toml` in `common.paths.config_d
     agent_name = "Sam"
     min_support = 0.8                   # share of supported sentences for a generated answer
 
+    [escalation]
+    rules_path = ""                     # the team's rules file; empty = built-in rules
+    poll_seconds = 120                  # queue re-listing interval
+    include_group_unassigned = false
+    budget_share = 0.25                 # most of the helpdesk API budget the watch may use
+    notify = true                       # tray notifications
+
 Secrets are never read from or written to this file (see `assist.secrets`); a `token` key here is
 an error, so a token pasted into the file does not silently sit on disk.
 
@@ -195,13 +202,43 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationSettings:
+    """The queue watch and its alerts (see `assist.escalation`)."""
+
+    rules_path: str = ""
+    """The team's rules file (TOML); empty = the built-in `assist/data/escalation_rules.toml`."""
+    poll_seconds: float = 120.0
+    """How often the queue is re-listed (only tickets that changed are re-read)."""
+    include_group_unassigned: bool = False
+    """Also watch unassigned tickets in the agent's groups."""
+    budget_share: float = 0.25
+    """The most of the helpdesk's API rate budget the background watch may use, so the agent's
+    own work in the helpdesk never runs into the limit."""
+    notify: bool = True
+    """Desktop notifications from the tray (the queue view shows the alerts either way)."""
+
+    def validate(self) -> EscalationSettings:
+        if not 0.0 < self.budget_share <= 1.0:
+            raise ConfigError(f"escalation.budget_share must be in (0, 1] (got {self.budget_share}).")
+        if self.poll_seconds < 15:
+            raise ConfigError(f"escalation.poll_seconds must be at least 15 (got {self.poll_seconds}).")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
     llm: LLMSettings = field(default_factory=LLMSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+    escalation: EscalationSettings = field(default_factory=EscalationSettings)
 
 
-_SECTIONS: dict[str, type] = {"helpdesk": HelpdeskSettings, "llm": LLMSettings, "answer": AnswerSettings}
+_SECTIONS: dict[str, type] = {
+    "helpdesk": HelpdeskSettings,
+    "llm": LLMSettings,
+    "answer": AnswerSettings,
+    "escalation": EscalationSettings,
+}
 
 # Env overrides: variable → (section, field). Enough to configure a helpdesk with no file at all.
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
@@ -210,6 +247,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ASSIST_HELPDESK_EMAIL": ("helpdesk", "email"),
     "ASSIST_HELPDESK_AUTH_MODE": ("helpdesk", "auth_mode"),
     "ASSIST_HELPDESK_DEMO_PATH": ("helpdesk", "demo_path"),
+    "ASSIST_ESCALATION_RULES": ("escalation", "rules_path"),
 }
 
 
@@ -292,4 +330,5 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     settings.helpdesk.validate()
     settings.llm.validate()
     settings.answer.validate()
+    settings.escalation.validate()
     return settings
