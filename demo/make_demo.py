@@ -2657,6 +2657,112 @@ Grace""",
 ]
 
 
+# Queue-only tickets: earlier contacts and extra open tickets that make the queue view and its
+# alerts worth looking at. Not in eval_tickets.jsonl (no single article answers them).
+QUEUE_ONLY: list[DemoTicket] = [
+    DemoTicket(
+        "1013",
+        "Dining room bulbs flicker when dimmed",
+        status="solved",
+        priority="normal",
+        requester=("Marcus Reid", "mreid@example.org"),
+        tags=["bulbs", "flicker"],
+        answers=None,
+        messages=[
+            Msg(
+                "Marcus Reid",
+                "customer",
+                ago(days=6, hours=3),
+                """Hi, my new White Ambiance bulbs flicker when I turn the dimmer down. Is that normal?
+
+Marcus""",
+            ),
+            Msg(
+                AGENT_LENA,
+                "agent",
+                ago(days=6, hours=1),
+                """Hi Marcus,
+
+Some flicker can happen while bulbs settle in. Please power-cycle them at the wall switch and let us know if it continues.
+
+Lena
+Lumen Support""",
+            ),
+        ],
+    ),
+    DemoTicket(
+        "1014",
+        "Chat transcript: lamp buzzing and flickering",
+        status="closed",
+        priority="normal",
+        requester=("Marcus Reid", "mreid@example.org"),
+        tags=["chat", "bulbs"],
+        answers=None,
+        messages=[
+            Msg(
+                "Marcus Reid",
+                "customer",
+                ago(days=3, hours=20),
+                """The bulbs in my dining room flicker and buzz when dimmed, I was told to power cycle them and it did nothing.""",
+            ),
+            Msg(
+                "Lumen Chat",
+                "system",
+                ago(days=3, hours=19, minutes=50),
+                "The chat session ended because the connection was lost.",
+            ),
+        ],
+    ),
+    DemoTicket(
+        "1015",
+        "Hub verliert ständig die Verbindung",
+        status="open",
+        priority="normal",
+        requester=("Jonas Weber", "j.weber@example.de"),
+        tags=["hub", "connectivity"],
+        first_response_due=ago(days=1, hours=2),
+        resolution_due=later(hours=5),
+        answers=None,
+        messages=[
+            Msg(
+                "Jonas Weber",
+                "customer",
+                ago(days=1, hours=6),
+                """Guten Tag,
+
+mein Lumen Hub verliert seit dem Router-Tausch mehrmals am Tag die Verbindung, die App zeigt dann E-104. Ich habe den Hub bereits neu gestartet.
+
+Viele Grüße
+Jonas Weber""",
+            ),
+            Msg(
+                AGENT_SAM,
+                "agent",
+                ago(days=1, hours=1),
+                """Hallo Herr Weber,
+
+danke für Ihre Nachricht. Bitte setzen Sie den Hub mit der Reset-Taste zurück und richten Sie ihn in der App neu ein.
+
+Viele Grüße
+Sam""",
+            ),
+            Msg(
+                "Jonas Weber",
+                "customer",
+                ago(hours=20),
+                """Das habe ich schon zweimal gemacht, es hilft nicht. Der Hub ist immer noch ständig offline.""",
+            ),
+            Msg(
+                "Jonas Weber",
+                "customer",
+                ago(hours=3),
+                """Ich warte jetzt seit fast einem Tag auf eine Antwort. Das ist wirklich enttäuschend. Ich möchte bitte mit einem Vorgesetzten sprechen, sonst storniere ich mein Lumen Plus Abo und gebe das Gerät zurück.""",
+            ),
+        ],
+    ),
+]
+
+
 # =============================================================================================
 # BUILD: Confluence HTML space export
 # =============================================================================================
@@ -3322,7 +3428,7 @@ def build_docs(manifest: list[dict], paths: dict[tuple[str, str], str]) -> None:
 
 def build_tickets(paths: dict[tuple[str, str], str]) -> None:
     demo_rows, eval_rows = [], []
-    for t in TICKETS:
+    for t in TICKETS + QUEUE_ONLY:
         msgs = []
         for n, m in enumerate(t.messages, 1):
             msgs.append(
@@ -3353,6 +3459,8 @@ def build_tickets(paths: dict[tuple[str, str], str]) -> None:
                 "answers": answers,
             }
         )
+        if t in QUEUE_ONLY:
+            continue
         eval_rows.append(
             {
                 "id": t.id,
