@@ -9,6 +9,7 @@ Sources, later wins: built-in defaults < `config.toml` in `common.paths.config_d
     auth_mode = "token"                 # zendesk: token | oauth
     clipboard_hash_ids = true           # copying "#12345" switches the sidebar
     refresh_seconds = 60
+    calls_per_minute = 60               # own API cap where the helpdesk reports none (RT)
 
     [llm]
     model_path = ""                     # empty = ASSIST_LLM_MODEL, then the models dir, then the default
@@ -74,6 +75,10 @@ class HelpdeskSettings:
     timeout_seconds: float = 15.0
     refresh_seconds: float = 60.0
     """The active ticket is re-fetched at most this often (and only if it changed)."""
+    calls_per_minute: int = 60
+    """API calls per minute we allow ourselves where the helpdesk reports no budget of its own
+    (RT); Zendesk and Freshdesk report theirs in every response. Background work (the queue
+    watcher) uses only a share of either."""
     clipboard_hash_ids: bool = False
     """Treat a copied `#12345` as a ticket id of this helpdesk."""
     demo_path: str = ""
@@ -82,6 +87,8 @@ class HelpdeskSettings:
     def validate(self) -> HelpdeskSettings:
         if self.kind not in KINDS:
             raise ConfigError(f"helpdesk.kind must be one of {', '.join(KINDS)}, not {self.kind!r}.")
+        if self.calls_per_minute <= 0:
+            raise ConfigError(f"helpdesk.calls_per_minute must be positive, not {self.calls_per_minute}.")
         if self.auth_mode not in get_args(AuthMode):
             raise ConfigError(f"helpdesk.auth_mode must be token, oauth or apikey, not {self.auth_mode!r}.")
         if self.kind != "demo":

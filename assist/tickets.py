@@ -51,6 +51,18 @@ class Ticket:
     url: str | None = None
     sla: Sla | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    requester_id: str = ""
+    """The requester's id in the helpdesk (Zendesk/Freshdesk user id, RT user name); what
+    `requester_tickets()` looks other tickets up by."""
+    organization: str = ""
+    """The requester's organisation (Zendesk organization id, Freshdesk company id, RT user
+    Organization), "" when none."""
+    group: str = ""
+    """The team the ticket sits with: always a `Group.id` of the same provider (Zendesk/Freshdesk
+    group id, RT queue name)."""
+    assignee: str = ""
+    """The assigned agent (Zendesk assignee id, Freshdesk responder id, RT owner name); "" when
+    unassigned."""
 
     def customer_messages(self) -> list[Message]:
         return [m for m in self.messages if m.author_role == "customer" and m.public]
@@ -58,6 +70,15 @@ class Ticket:
     def last_customer_message_at(self) -> datetime | None:
         times = [m.created_at for m in self.customer_messages() if m.created_at]
         return max(times) if times else None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A team a ticket can be handed to: a Zendesk or Freshdesk group, an RT queue."""
+
+    id: str
+    """What `reassign()` takes and `Ticket.group` holds."""
+    name: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,27 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from assist.config import HelpdeskSettings
-from assist.helpdesk._http import DEFAULT_RETRY, RetryPolicy, Secret
-from assist.helpdesk.base import HelpdeskProvider
+from assist.helpdesk._http import DEFAULT_RETRY, RateBudget, RetryPolicy, Secret
+from assist.helpdesk.base import (
+    HelpdeskProvider,
+    SupportsQueueWatch,
+    SupportsReassign,
+    SupportsRequesterHistory,
+)
+from assist.tickets import Group
 
-__all__ = ["HelpdeskProvider", "HelpdeskSettings", "RetryPolicy", "Secret", "make_provider"]
+__all__ = [
+    "Group",
+    "HelpdeskProvider",
+    "HelpdeskSettings",
+    "RateBudget",
+    "RetryPolicy",
+    "Secret",
+    "SupportsQueueWatch",
+    "SupportsReassign",
+    "SupportsRequesterHistory",
+    "make_provider",
+]
 
 
 def make_provider(
@@ -37,7 +54,10 @@ def make_provider(
 
         from assist.helpdesk.demo import DemoProvider
 
-        return DemoProvider(Path(settings.demo_path) if settings.demo_path else None)
+        return DemoProvider(
+            Path(settings.demo_path) if settings.demo_path else None,
+            calls_per_minute=settings.calls_per_minute,
+        )
     if token is None:
         from assist.secrets import get_token
 

@@ -12,6 +12,10 @@ JSON; this module owns timeouts, retries, error translation, pagination and secr
   another host would otherwise receive our credentials.
 - `Secret` and `RedactingFilter` keep tokens out of reprs and logs; error messages never include
   request headers, and response snippets are passed through `redact()`.
+- `RateBudget` counts the calls made and reads the server's own budget from every response, so a
+  background watcher can ask how many calls it may still make (`allowance(share)`).
+- `get_json(..., conditional=True)` revalidates with `If-None-Match` where the server sends ETags
+  (RT's single records do): a 304 reuses the cached body.
 
 Example:
 
@@ -22,11 +26,16 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import copy
 import email.utils
 import logging
+import math
 import random
+import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -62,6 +71,9 @@ class RetryPolicy:
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_RETRY = RetryPolicy()
+DEFAULT_CALLS_PER_MINUTE = 60
+"""Our own cap where the helpdesk reports no budget (RT): one call a second."""
+DEFAULT_ETAG_CACHE_SIZE = 256
 
 
 class Secret:
@@ -245,6 +257,190 @@ def map_http_errors(service: str, secrets: Iterable[Secret] = ()) -> Iterator[No
         ) from exc
 
 
+@dataclass(frozen=True, slots=True)
+class RateHeaders:
+    """What one response said about the API budget; None where it said nothing."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_after: float | None = None
+    """Seconds until the budget refills."""
+    cost: int | None = None
+    """Credits this request used (Freshdesk: an `include` costs extra)."""
+
+
+# Zendesk: X-Rate-Limit / X-Rate-Limit-Remaining on every response, plus the IETF-draft
+# ratelimit-limit / -remaining / -reset on list endpoints
+# (https://developer.zendesk.com/documentation/api-basics/best-practices/best-practices-for-avoiding-rate-limiting).
+# Freshdesk: X-RateLimit-Total / -Remaining / -Used-CurrentRequest (https://developers.freshdesk.com/api/#ratelimit).
+_LIMIT_HEADERS = ("x-rate-limit", "ratelimit-limit", "x-ratelimit-total", "x-ratelimit-limit")
+_REMAINING_HEADERS = ("x-rate-limit-remaining", "ratelimit-remaining", "x-ratelimit-remaining")
+_RESET_HEADERS = ("ratelimit-reset", "x-ratelimit-reset", "x-rate-limit-reset")
+_COST_HEADERS = ("x-ratelimit-used-currentrequest",)
+_LEADING_INT = re.compile(r"\s*(\d+)")
+_EPOCH_2001 = 1_000_000_000  # a reset value this large is a Unix time, not a delta
+
+
+def _first_int(headers: Mapping[str, str], names: Iterable[str]) -> int | None:
+    for name in names:
+        value = headers.get(name)
+        # The IETF draft allows "100, 100;w=60": the first number is the one that applies now.
+        match = _LEADING_INT.match(value) if value else None
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def parse_rate_headers(headers: Mapping[str, str], now: float | None = None) -> RateHeaders:
+    """The budget a response reports, from whichever of the known header families it carries."""
+    reset = _first_int(headers, _RESET_HEADERS)
+    reset_after: float | None = None
+    if reset is not None:
+        reset_after = float(reset)
+        if reset >= _EPOCH_2001:
+            reset_after = max(0.0, reset - (time.time() if now is None else now))
+    return RateHeaders(
+        limit=_first_int(headers, _LIMIT_HEADERS),
+        remaining=_first_int(headers, _REMAINING_HEADERS),
+        reset_after=reset_after,
+        cost=_first_int(headers, _COST_HEADERS),
+    )
+
+
+class RateBudget:
+    """The helpdesk API budget as far as we know it; thread-safe (the watcher and the sidebar
+    share one client).
+
+    Every request this client sends is counted (`calls_made`), and every response's rate-limit
+    headers update the server's own view (`limit`, `remaining`, `reset_at`). When the server says
+    nothing (RT), or what it said is older than its window, the configured `calls_per_minute`
+    cap over a sliding minute stands in for it. A 429 empties the budget until its Retry-After.
+
+    Args:
+        calls_per_minute: our own cap where the server reports no budget.
+        clock: Unix time in seconds; injectable for tests.
+    """
+
+    WINDOW = 60.0
+    """Zendesk and Freshdesk count per minute; a server view older than this without a reset
+    time is no longer trusted."""
+
+    def __init__(
+        self, calls_per_minute: int = DEFAULT_CALLS_PER_MINUTE, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        if calls_per_minute <= 0:
+            raise ValueError("calls_per_minute must be positive")
+        self.calls_per_minute = calls_per_minute
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._calls = 0
+        self._throttled = 0
+        self._recent: deque[float] = deque()
+        self._limit: int | None = None
+        self._remaining: int | None = None
+        self._reset: float | None = None
+        self._observed: float | None = None
+        self._cost = 1
+        self._blocked_until: float | None = None
+
+    def __repr__(self) -> str:
+        return f"RateBudget(limit={self.limit}, remaining={self.remaining}, calls_made={self.calls_made})"
+
+    def record(self, response: httpx.Response | None) -> None:
+        """Count one request that reached (or may have reached) the server, and read its answer's
+        budget headers; `None` when no response came back (a timeout)."""
+        with self._lock:
+            now = self._clock()
+            self._calls += 1
+            self._recent.append(now)
+            self._trim(now)
+            if response is None:
+                return
+            seen = parse_rate_headers(response.headers, now)
+            if seen.limit is not None or seen.remaining is not None:
+                self._limit = seen.limit if seen.limit is not None else self._limit
+                self._remaining = seen.remaining
+                self._observed = now
+                self._reset = now + seen.reset_after if seen.reset_after is not None else None
+                if seen.cost:
+                    self._cost = max(1, seen.cost)
+            if response.status_code == 429:
+                self._throttled += 1
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                wait = retry_after if retry_after is not None else self.WINDOW
+                self._blocked_until = now + wait
+                self._remaining = 0
+                self._observed = now
+                self._reset = now + wait
+                if self._limit is None:
+                    self._limit = self.calls_per_minute
+
+    def _trim(self, now: float) -> None:
+        while self._recent and self._recent[0] <= now - self.WINDOW:
+            self._recent.popleft()
+
+    def _estimate(self, now: float) -> tuple[int, int, float | None, int]:
+        """(limit, remaining, reset time, credits per call) as best known at `now`."""
+        self._trim(now)
+        if self._observed is not None and self._limit is not None:
+            if self._reset is not None and now >= self._reset:
+                # The server's window rolled over: full budget, less what we spent since.
+                since = sum(1 for t in self._recent if t >= self._reset)
+                return self._limit, max(0, self._limit - since * self._cost), None, self._cost
+            if self._reset is not None or now - self._observed < self.WINDOW:
+                remaining = self._remaining if self._remaining is not None else self._limit
+                return self._limit, max(0, remaining), self._reset, self._cost
+        cap = self.calls_per_minute
+        reset = self._recent[0] + self.WINDOW if self._recent else None
+        return cap, max(0, cap - len(self._recent)), reset, 1
+
+    @property
+    def calls_made(self) -> int:
+        """Requests sent through this client so far, retries and 429s included."""
+        with self._lock:
+            return self._calls
+
+    @property
+    def throttled(self) -> int:
+        """How many 429 answers this client got."""
+        with self._lock:
+            return self._throttled
+
+    @property
+    def limit(self) -> int:
+        """Calls per window: the server's figure, else `calls_per_minute`."""
+        with self._lock:
+            return self._estimate(self._clock())[0]
+
+    @property
+    def remaining(self) -> int:
+        with self._lock:
+            return self._estimate(self._clock())[1]
+
+    @property
+    def reset_at(self) -> datetime | None:
+        """When the budget refills (the server's reset, a 429's Retry-After, or when the oldest
+        call leaves our own one-minute window)."""
+        with self._lock:
+            reset = self._estimate(self._clock())[2]
+        return datetime.fromtimestamp(reset, UTC) if reset is not None else None
+
+    def allowance(self, share: float) -> int:
+        """How many calls a background task may make now if it may use only `share` (0..1) of the
+        budget: it may bring `remaining` down to the `(1 - share)` part of `limit` that is kept
+        for the agent's own clicks (and, on a shared account budget, everyone else's), and
+        nothing while a 429 is in force."""
+        if not 0.0 <= share <= 1.0:
+            raise ValueError("share must be between 0 and 1")
+        with self._lock:
+            now = self._clock()
+            if self._blocked_until is not None and now < self._blocked_until:
+                return 0
+            limit, remaining, _reset, cost = self._estimate(now)
+        reserve = limit - math.floor(limit * share)
+        return max(0, (remaining - reserve) // cost)
+
+
 class HttpClient:
     """httpx.Client plus our retry, error and pagination policy for one helpdesk origin.
 
@@ -254,6 +450,8 @@ class HttpClient:
         auth: an httpx.Auth; its secret is never logged or shown.
         client: inject a ready httpx.Client (tests); otherwise one is built with `transport`.
         sleep: injectable so retry tests do not wait.
+        budget: the `RateBudget` to count into; a new one with `calls_per_minute` otherwise.
+        etag_cache_size: how many conditional GET bodies to keep (least recently used go first).
     """
 
     def __init__(
@@ -270,10 +468,19 @@ class HttpClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        calls_per_minute: int = DEFAULT_CALLS_PER_MINUTE,
+        budget: RateBudget | None = None,
+        etag_cache_size: int = DEFAULT_ETAG_CACHE_SIZE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.retry = retry
+        self.budget = budget or RateBudget(calls_per_minute)
+        self._etags: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, Any]] = OrderedDict()
+        self._etag_size = etag_cache_size
+        self._etag_lock = threading.Lock()
+        self.not_modified = 0
+        """Conditional GETs answered 304 (a body we did not download again)."""
         self._secrets = list(secrets)
         for secret in self._secrets:
             register_secret(secret)
@@ -303,8 +510,9 @@ class HttpClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
     ) -> HttpClient:
-        """The client a provider talks to its helpdesk with: the configured URL and timeout, the
-        token kept out of every log and error; `client`/`transport`/`sleep` are for tests."""
+        """The client a provider talks to its helpdesk with: the configured URL, timeout and
+        calls-per-minute cap, the token kept out of every log and error;
+        `client`/`transport`/`sleep` are for tests."""
         return cls(
             settings.url,
             service=service,
@@ -315,6 +523,7 @@ class HttpClient:
             timeout=settings.timeout_seconds,
             retry=retry,
             sleep=sleep,
+            calls_per_minute=settings.calls_per_minute,
         )
 
     def __repr__(self) -> str:
@@ -370,6 +579,8 @@ class HttpClient:
                 try:
                     response = self._client.request(method, url, auth=self._auth, **kwargs)
                 except (httpx.ConnectError, httpx.TimeoutException) as exc:
+                    if not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                        self.budget.record(None)  # it may have reached the server: it counts
                     # ConnectError: nothing was sent, safe for any method. A timeout on a POST may
                     # have been applied by the server, so only idempotent requests retry it.
                     safe = idempotent or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
@@ -380,6 +591,7 @@ class HttpClient:
                         attempt += 1
                         continue
                     raise
+                self.budget.record(response)
                 if response.status_code == 429 or (idempotent and response.status_code in _RETRY_STATUS):
                     err = error_for_response(response, self.service, self._secrets)
                     response.close()
@@ -400,10 +612,37 @@ class HttpClient:
                     raise error_for_response(response, self.service, self._secrets)
                 return response
 
-    def get_json(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
-        response = self.request("GET", path_or_url, params=params)
+    def get_json(
+        self, path_or_url: str, params: dict[str, Any] | None = None, *, conditional: bool = False
+    ) -> Any:
+        """GET and decode JSON. With `conditional`, a body that came with an ETag is kept (up to
+        `etag_cache_size` of them) and the next GET of the same URL and params sends
+        `If-None-Match`; a 304 returns a copy of the kept body without downloading or parsing
+        anything. The server decides: without an ETag nothing is cached."""
+        url = self.url(path_or_url)
+        key = (url, tuple(sorted((str(k), str(v)) for k, v in (params or {}).items())))
+        cached = None
+        if conditional:
+            with self._etag_lock:
+                cached = self._etags.get(key)
+        headers = {"If-None-Match": cached[0]} if cached else None
+        response = self.request("GET", url, params=params, headers=headers)
+        if response.status_code == 304 and cached is not None:
+            with self._etag_lock:
+                if key in self._etags:
+                    self._etags.move_to_end(key)
+                self.not_modified += 1
+            return copy.deepcopy(cached[1])  # the caller may mutate it; the cache must not change
         with map_http_errors(self.service, self._secrets):
-            return response.json()
+            body = response.json()
+        etag = response.headers.get("ETag")
+        if conditional and etag and self._etag_size > 0:
+            with self._etag_lock:
+                self._etags[key] = (etag, copy.deepcopy(body))
+                self._etags.move_to_end(key)
+                while len(self._etags) > self._etag_size:
+                    self._etags.popitem(last=False)
+        return body
 
     def send_json(
         self, method: str, path_or_url: str, payload: Any, *, idempotent: bool | None = None
