@@ -6,6 +6,19 @@ user lookup only if the requester was not sideloaded.
 
 Auth: API token (`{email}/token:{token}`, Basic) or an OAuth bearer token.
 
+Queue watch, requester history and reassign (issue #12), one call per 100 tickets each:
+
+- `queue_updated_since`: `GET /api/v2/search.json` with `type:ticket assignee:me updated>…`
+  (and `assignee:none`, kept when in one of my groups), sorted by `updated_at`, requesters
+  sideloaded. Search, not the incremental export: it filters by assignee server-side and sorts,
+  so one page is usually the whole answer; the index lags a few minutes
+  (https://developer.zendesk.com/api-reference/ticketing/ticket-management/search/).
+- `requester_tickets`: the same search with `requester:{id}` and `organization:{id}` and
+  `created>…`; each result carries `description`, the first comment.
+- `reassign`: one `PUT /api/v2/tickets/{id}.json` setting `group_id`, clearing `assignee_id` and
+  adding the note as a private comment, so the move and its context land together or not at all.
+- My groups: `GET /api/v2/users/me.json` then `/api/v2/users/{id}/groups.json`, kept ten minutes.
+
 The mapping functions (`map_ticket`, `map_comment`, `map_sla`) are pure, so the recorded payloads
 in tests exercise them without a server.
 """
@@ -14,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,6 +36,7 @@ from assist.config import HelpdeskSettings
 from assist.helpdesk._http import (
     DEFAULT_RETRY,
     HttpClient,
+    RateBudget,
     RetryPolicy,
     Secret,
     TokenHeaderAuth,
@@ -31,8 +45,9 @@ from assist.helpdesk._http import (
     parse_time,
 )
 from assist.helpdesk._text import html_to_text, tidy
+from assist.helpdesk._watch import Expiring, history, newest_first, utc, with_extra
 from assist.helpdesk.base import normalize_id
-from assist.tickets import AuthorRole, Message, Sla, Ticket
+from assist.tickets import AuthorRole, Group, Message, Sla, Ticket
 from common.errors import ConfigError, NotFoundError
 
 NAME = "zendesk"
@@ -117,6 +132,10 @@ def map_sla(ticket: Json, now: datetime | None = None) -> Sla | None:
     )
 
 
+def _id(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def map_ticket(
     ticket: Json,
     *,
@@ -156,7 +175,21 @@ def map_ticket(
         url=f"{base_url.rstrip('/')}/agent/tickets/{tid}",
         sla=map_sla(ticket, now),
         extra=extra,
+        requester_id=_id(requester_id),
+        organization=_id(ticket.get("organization_id")),
+        group=_id(ticket.get("group_id")),
+        assignee=_id(ticket.get("assignee_id")),
     )
+
+
+def map_group(group: Json) -> Group:
+    return Group(id=str(group["id"]), name=group.get("name") or str(group["id"]))
+
+
+def search_time(when: datetime) -> str:
+    """A search `updated>`/`created>` bound meaning "at or after `when`": search compares whole
+    seconds and documents only the strict `>`, so one second earlier."""
+    return (utc(when) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def map_note_audit(audit: Json, users: Mapping[int, Json], fallback_author: str) -> Message:
@@ -208,6 +241,7 @@ class ZendeskProvider:
             retry=retry,
             sleep=sleep,
         )
+        self._my_groups = Expiring(self._load_my_groups)
 
     def __repr__(self) -> str:
         return f"ZendeskProvider({self.base_url!r})"
@@ -237,8 +271,9 @@ class ZendeskProvider:
         return map_ticket(ticket, base_url=self.base_url, users=users, comments=comments)
 
     def ticket_updated_at(self, ticket_id: str) -> datetime | None:
-        """One cheap call (no comments, no sideloads) to see whether a refresh is needed."""
-        body = self._http.get_json(f"/api/v2/tickets/{normalize_id(ticket_id)}.json")
+        """One cheap call (no comments, no sideloads) to see whether a refresh is needed;
+        conditional, so a server that sends ETags answers an unchanged ticket with a bare 304."""
+        body = self._http.get_json(f"/api/v2/tickets/{normalize_id(ticket_id)}.json", conditional=True)
         return parse_time((body.get("ticket") or {}).get("updated_at"))
 
     def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
@@ -260,6 +295,103 @@ class ZendeskProvider:
             if len(out) >= limit:
                 break
         return out[:limit]
+
+    def _search(self, query: str, sort_by: str, limit: int) -> list[tuple[Json, Mapping[int, Json]]]:
+        """Ticket search results (newest `sort_by` first) with the users sideloaded per page."""
+        params = {
+            "query": query,
+            "sort_by": sort_by,
+            "sort_order": "desc",
+            "per_page": min(max(limit, 1), 100),
+            "include": "tickets(users)",
+        }
+        out: list[tuple[Json, Mapping[int, Json]]] = []
+        # Search stops at 1,000 results (10 pages of 100); `limit` usually stops us after one.
+        for page in self._http.paginate("/api/v2/search.json", params, next_page_field, max_pages=10):
+            users = _users_by_id(page.get("users"))
+            out.extend(
+                (item, users)
+                for item in page.get("results") or ()
+                if item.get("result_type", "ticket") == "ticket"
+            )
+            if len(out) >= limit:
+                break
+        return out
+
+    def queue_updated_since(
+        self, since: datetime | None, *, include_group_unassigned: bool = False, limit: int = 200
+    ) -> list[Ticket]:
+        when = "status<solved" if since is None else f"updated>{search_time(since)}"
+        found = [
+            map_ticket(item, base_url=self.base_url, users=users)
+            for item, users in self._search(f"type:ticket assignee:me {when}", "updated_at", limit)
+        ]
+        if include_group_unassigned:
+            # One query for every unassigned ticket this agent can see, filtered to their groups
+            # here: a `group:` term per group would cost a query per group.
+            mine = {g.id for g in self._my_groups.get()}
+            found += [
+                t
+                for t in (
+                    map_ticket(item, base_url=self.base_url, users=users)
+                    for item, users in self._search(f"type:ticket assignee:none {when}", "updated_at", limit)
+                )
+                if t.group in mine
+            ]
+        return newest_first(found, since, limit)
+
+    def requester_tickets(self, ticket: Ticket, since: datetime, limit: int = 50) -> list[Ticket]:
+        created = f"created>{search_time(since)}"
+
+        def lookup(term: str) -> list[Ticket]:
+            # One more than `limit`: the ticket itself is among the results and is dropped.
+            return [
+                with_extra(
+                    map_ticket(item, base_url=self.base_url, users=users),
+                    description=tidy(item.get("description") or ""),
+                )
+                for item, users in self._search(f"type:ticket {term} {created}", "created_at", limit + 1)
+            ]
+
+        # Ids only (digits): a name or email here would widen the search to whoever matches it.
+        rid, org = ticket.requester_id, ticket.organization
+        by_requester = lookup(f"requester:{rid}") if rid.isdigit() else []
+        by_org = lookup(f"organization:{org}") if org.isdigit() else []
+        return history(ticket, by_requester, by_org, since, limit)
+
+    def rate_budget(self) -> RateBudget:
+        return self._http.budget
+
+    def groups(self) -> list[Group]:
+        out: list[Group] = []
+        for page in self._http.paginate("/api/v2/groups.json", {"page[size]": 100}, cursor_next):
+            out.extend(map_group(g) for g in page.get("groups") or () if not g.get("deleted"))
+        return out
+
+    def _load_my_groups(self) -> list[Group]:
+        me = self._http.get_json("/api/v2/users/me.json")["user"]["id"]
+        out: list[Group] = []
+        for page in self._http.paginate(
+            f"/api/v2/users/{int(me)}/groups.json", {"page[size]": 100}, cursor_next
+        ):
+            out.extend(map_group(g) for g in page.get("groups") or () if not g.get("deleted"))
+        return out
+
+    def reassign(self, ticket_id: str, group_id: str, note: str) -> None:
+        """Only after the agent confirmed it in the UI (see `SupportsReassign`). One PUT: the
+        group, no assignee, and the note as a private comment."""
+        tid = normalize_id(ticket_id)
+        if not str(group_id).isdigit():
+            raise NotFoundError(f"Zendesk has no group {group_id!r}; pick one from the list.")
+        payload = {
+            "ticket": {
+                "group_id": int(group_id),
+                "assignee_id": None,
+                "comment": {"body": note, "public": False},
+            }
+        }
+        # PUT, but it adds a comment: a timed-out request may have landed, so never replay it.
+        self._http.send_json("PUT", f"/api/v2/tickets/{tid}.json", payload, idempotent=False)
 
     def add_internal_note(self, ticket_id: str, body: str) -> Message:
         tid = normalize_id(ticket_id)
