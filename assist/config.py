@@ -1,6 +1,11 @@
 """Settings: one `Settings` with a sub-section per concern, loaded once in `main()` and passed down.
 
-Sources, later wins: built-in defaults < `config.toml` in `common.paths.config_dir()` < environment.
+Layers, later wins (`assist.layers`): built-in defaults < the system file IT deploys
+(`common.paths.system_config_file()`: `/etc/agent-assist/config.toml`,
+`%PROGRAMDATA%\\AgentAssist\\config.toml`, `/Library/Application Support/AgentAssist/config.toml`)
+< the user's `config.toml` in `common.paths.config_dir()` < environment (`ENV_OVERRIDES`) < flags
+(`overrides={"helpdesk.kind": "rt"}`). Keys the system file locks keep its value whatever the
+later layers say; `effective_settings()` tells where each value came from (`assist config show`).
 
     [helpdesk]
     kind = "zendesk"                    # zendesk | freshdesk | rt | demo
@@ -31,11 +36,18 @@ Sources, later wins: built-in defaults < `config.toml` in `common.paths.config_d
     budget_share = 0.25                 # most of the helpdesk API budget the watch may use
     notify = true                       # tray notifications
 
+    [logging]
+    debug = false                       # true (or ASSIST_DEBUG=1): ticket text may reach the log
+
+    [policy]                            # the system file only
+    locked = ["helpdesk.url", "helpdesk.kind", "llm.*"]
+
 Secrets are never read from or written to this file (see `assist.secrets`); a `token` key here is
 an error, so a token pasted into the file does not silently sit on disk.
 
 Adding a section later (IndexSettings…): a frozen dataclass, a field on `Settings`,
-and a line in `_SECTIONS`; `_section_from()` does the typed parsing. List values are tuples
+and a line in `_SECTIONS`; `_layer_from_toml()` and `_coerce()` do the typed parsing, and a
+`validate()` method, if the section has one, is called on the merged result. List values are tuples
 (`tuple[str, ...]`), given in TOML as arrays or in the environment comma-separated.
 """
 
@@ -50,6 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from assist.layers import LayerValues, Origin, resolve
 from common.errors import ConfigError
 
 HelpdeskKind = Literal["zendesk", "freshdesk", "rt", "demo"]
@@ -233,11 +246,21 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    """The rotated log file each entry point writes (`common.logs`)."""
+
+    debug: bool = False
+    """Log at DEBUG, with ticket text (subjects, bodies, queries, error messages) left in. Off, the
+    log says what happened to which ticket id without its text."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
     llm: LLMSettings = field(default_factory=LLMSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     escalation: EscalationSettings = field(default_factory=EscalationSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
 
 
 _SECTIONS: dict[str, type] = {
@@ -245,6 +268,7 @@ _SECTIONS: dict[str, type] = {
     "llm": LLMSettings,
     "answer": AnswerSettings,
     "escalation": EscalationSettings,
+    "logging": LoggingSettings,
 }
 
 # Env overrides: variable → (section, field). Enough to configure a helpdesk with no file at all.
@@ -255,6 +279,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ASSIST_HELPDESK_AUTH_MODE": ("helpdesk", "auth_mode"),
     "ASSIST_HELPDESK_DEMO_PATH": ("helpdesk", "demo_path"),
     "ASSIST_ESCALATION_RULES": ("escalation", "rules_path"),
+    "ASSIST_DEBUG": ("logging", "debug"),
 }
 
 
@@ -294,48 +319,227 @@ def _coerce(value: Any, target: Any, where: str) -> Any:
     return value.strip()
 
 
-def _section_from(cls: type, data: Mapping[str, Any], name: str) -> Any:
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        if key.lower() in _SECRET_KEYS:
-            raise ConfigError(
-                f"[{name}] {key} must not be in the config file: tokens live in the OS keyring "
-                "(Settings → Helpdesk) or ASSIST_HELPDESK_TOKEN. Remove it from the file."
-            )
-        if key not in fields:
+@dataclass(frozen=True, slots=True)
+class EffectiveSettings:
+    """The settings, and for every key ("helpdesk.url") its value, layer, source and lock."""
+
+    settings: Settings
+    provenance: Mapping[str, Origin]
+    locked: tuple[str, ...]
+    """The system file's `[policy] locked` patterns ("helpdesk.*")."""
+    warnings: tuple[str, ...]
+    """Ignored keys and sections, and later layers' attempts at locked keys."""
+    system_path: Path
+    user_path: Path | None
+    """None when the user file was left out (`fallback_settings`)."""
+
+    def is_locked(self, key: str) -> bool:
+        return self.provenance[key].locked
+
+    def locked_keys(self) -> frozenset[str]:
+        return frozenset(key for key, origin in self.provenance.items() if origin.locked)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:  # e.g. a system file only root may read: say so rather than guess
+        raise ConfigError(f"{path} could not be read: {exc}") from None
+
+
+def _field_types(section: str) -> dict[str, Any]:
+    return {f.name: f.type for f in dataclasses.fields(_SECTIONS[section])}
+
+
+def _layer_from_toml(
+    data: Mapping[str, Any], layer: Literal["system", "user"], path: Path
+) -> tuple[LayerValues, list[str]]:
+    values: dict[str, tuple[Any, str]] = {}
+    warnings: list[str] = []
+    for name, raw in data.items():
+        if name == "policy":
+            continue  # the caller reads it from the system file, and ignores it elsewhere
+        if name not in _SECTIONS:
             # Warn, don't fail: a config written by a newer version must still start this one.
-            log.warning("Ignoring unknown setting [%s] %s", name, key)
+            warnings.append(f"Ignoring unknown section [{name}] in {path}")
             continue
-        kwargs[key] = _coerce(value, fields[key].type, f"[{name}] {key}")
-    return cls(**kwargs)
-
-
-def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults < TOML file (if present) < environment; validated."""
-    env = os.environ if environ is None else environ
-    if path is None:
-        path = Path(env["ASSIST_CONFIG"]) if env.get("ASSIST_CONFIG") else default_config_path()
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    for var, (section, key) in ENV_OVERRIDES.items():
-        if env.get(var):
-            data.setdefault(section, {})[key] = env[var]
-    sections: dict[str, Any] = {}
-    for name, cls in _SECTIONS.items():
-        raw = data.get(name, {})
         if not isinstance(raw, dict):
             raise ConfigError(f"[{name}] in {path} must be a table.")
-        sections[name] = _section_from(cls, raw, name)
-    for unknown in sorted(set(data) - set(_SECTIONS)):
-        log.warning("Ignoring unknown section [%s] in %s", unknown, path)
-    settings = Settings(**sections)
-    settings.helpdesk.validate()
-    settings.llm.validate()
-    settings.answer.validate()
-    settings.escalation.validate()
-    return settings
+        fields = _field_types(name)
+        for key, value in raw.items():
+            if key.lower() in _SECRET_KEYS:
+                raise ConfigError(
+                    f"[{name}] {key} must not be in the config file: tokens live in the OS keyring "
+                    "(Settings → Helpdesk) or ASSIST_HELPDESK_TOKEN. Remove it from the file."
+                )
+            if key not in fields:
+                warnings.append(f"Ignoring unknown setting [{name}] {key} in {path}")
+                continue
+            values[f"{name}.{key}"] = (value, str(path))
+    return LayerValues(layer, values), warnings
+
+
+def _policy(data: Mapping[str, Any], path: Path) -> tuple[tuple[str, ...], list[str]]:
+    """The system file's lock patterns."""
+    policy = data.get("policy", {})
+    if not isinstance(policy, dict):
+        raise ConfigError(f"[policy] in {path} must be a table.")
+    warnings = [f"Ignoring unknown setting [policy] {key} in {path}" for key in policy if key != "locked"]
+    locked = policy.get("locked", [])
+    if isinstance(locked, str):
+        locked = [locked]
+    if not isinstance(locked, list) or not all(isinstance(p, str) for p in locked):
+        raise ConfigError(f'[policy] locked in {path} must be a list of keys, e.g. ["helpdesk.url"].')
+    return tuple(p.strip() for p in locked if p.strip()), warnings
+
+
+def _coerce_key(key: str, value: Any, source: str) -> Any:
+    section, name = key.split(".", 1)
+    return _coerce(value, _field_types(section)[name], f"[{section}] {name} (from {source})")
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        f"{name}.{f.name}": getattr(instance, f.name)
+        for name, cls in _SECTIONS.items()
+        for instance in [cls()]
+        for f in dataclasses.fields(cls)
+    }
+
+
+def _flags(overrides: Mapping[str, Any] | None) -> LayerValues:
+    values: dict[str, tuple[Any, str]] = {}
+    for key, value in (overrides or {}).items():
+        if value is None:  # a flag that was not given
+            continue
+        section, _, name = key.partition(".")
+        if section not in _SECTIONS or name not in _field_types(section):
+            raise ConfigError(f"Unknown setting {key!r} (expected section.key, e.g. 'helpdesk.kind').")
+        values[key] = (value, "command line")
+    return LayerValues("flag", values)
+
+
+def _resolve(
+    user_path: Path | None,
+    env: Mapping[str, str],
+    overrides: Mapping[str, Any] | None,
+    system_path: Path | None,
+) -> EffectiveSettings:
+    """`None` for a path leaves that layer out; `env` = {} leaves the environment out."""
+    from common.paths import system_config_file
+
+    layers: list[LayerValues] = []
+    warnings: list[str] = []
+    locked: tuple[str, ...] = ()
+    shown_system = system_path or system_config_file(env)
+    if system_path is not None:
+        data = _read_toml(system_path)
+        locked, policy_warnings = _policy(data, system_path)
+        layer, layer_warnings = _layer_from_toml(data, "system", system_path)
+        layers.append(layer)
+        warnings += policy_warnings + layer_warnings
+    if user_path is not None:
+        data = _read_toml(user_path)
+        if "policy" in data:
+            warnings.append(
+                f"Ignoring [policy] in {user_path}: only the system file ({shown_system}) can lock settings."
+            )
+        layer, layer_warnings = _layer_from_toml(data, "user", user_path)
+        layers.append(layer)
+        warnings += layer_warnings
+    env_values = {f"{s}.{k}": (env[var], var) for var, (s, k) in ENV_OVERRIDES.items() if env.get(var)}
+    layers += [LayerValues("env", env_values), _flags(overrides)]
+    origins, lock_warnings = resolve(_defaults(), layers, locked, _coerce_key, str(shown_system))
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        fields = [f.name for f in dataclasses.fields(cls)]
+        sections[name] = cls(**{f: origins[f"{name}.{f}"].value for f in fields})
+        validate = getattr(sections[name], "validate", None)
+        if validate is not None:
+            validate()
+    return EffectiveSettings(
+        settings=Settings(**sections),
+        provenance=origins,
+        locked=locked,
+        warnings=tuple(warnings + lock_warnings),
+        system_path=shown_system,
+        user_path=user_path,
+    )
+
+
+def _user_path(path: Path | None, env: Mapping[str, str]) -> Path:
+    if path is not None:
+        return path
+    return Path(env["ASSIST_CONFIG"]) if env.get("ASSIST_CONFIG") else default_config_path()
+
+
+def effective_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    system_path: Path | None = None,
+) -> EffectiveSettings:
+    """All five layers, validated, with where each value came from; warnings are returned, not logged.
+
+    Args:
+        path: The user file; None = `ASSIST_CONFIG`, then `config.toml` in the user config dir.
+        environ: The environment (default `os.environ`): `ENV_OVERRIDES`, `ASSIST_CONFIG`,
+            `ASSIST_SYSTEM_CONFIG`.
+        overrides: Flags, as dotted keys: `{"helpdesk.kind": "rt"}`; None values are skipped.
+        system_path: The system file; None = `common.paths.system_config_file()`.
+    """
+    from common.paths import system_config_file
+
+    env = os.environ if environ is None else environ
+    return _resolve(_user_path(path, env), env, overrides, system_path or system_config_file(env))
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    system_path: Path | None = None,
+) -> Settings:
+    """Defaults < system file < user file (if present) < environment < `overrides`; validated.
+    Keys the system file locks keep its value (a warning is logged for each attempt)."""
+    effective = effective_settings(path, environ, overrides=overrides, system_path=system_path)
+    for warning in effective.warnings:
+        log.warning("%s", warning)
+    return effective.settings
+
+
+def fallback_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    system_path: Path | None = None,
+) -> EffectiveSettings:
+    """Defaults, the system file and `overrides` only: what to run on when the user's file or the
+    environment is broken, so that breaking one's own file doesn't lift IT's locks. Defaults alone
+    if even those fail."""
+    from common.paths import system_config_file
+
+    env = os.environ if environ is None else environ
+    system = system_path or system_config_file(env)
+    try:
+        return _resolve(None, {}, overrides, system)
+    except ConfigError:
+        try:
+            return _resolve(None, {}, None, system)
+        except ConfigError:
+            return _resolve(None, {}, None, None)
+
+
+def debug_logging(path: Path | None = None, environ: Mapping[str, str] | None = None) -> bool:
+    """`[logging] debug` as the layers decide it, without logging their warnings (entry points ask
+    before the log is set up, and load the settings for real afterwards)."""
+    try:
+        return effective_settings(path, environ).settings.logging.debug
+    except ConfigError:
+        return fallback_settings(environ).settings.logging.debug

@@ -23,7 +23,10 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("ASSIST_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("ASSIST_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for var in ("ASSIST_DB", "ASSIST_EMBEDDER", "ASSIST_LLM_MODEL", "ASSIST_MODELS_DIR"):
+    # No machine policy and no real log dir (honoured only where /etc/agent-assist/config.toml is absent).
+    monkeypatch.setenv("ASSIST_SYSTEM_CONFIG", str(base / "system" / "config.toml"))
+    monkeypatch.setenv("ASSIST_LOG_DIR", str(base / "logs"))
+    for var in ("ASSIST_DB", "ASSIST_EMBEDDER", "ASSIST_LLM_MODEL", "ASSIST_MODELS_DIR", "ASSIST_DEBUG"):
         monkeypatch.delenv(var, raising=False)
     # One cache for the session: derived files (the default model's Q8_0 copy) are made once.
     monkeypatch.setenv("ASSIST_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
