@@ -9,12 +9,23 @@ line, against the configured helpdesk (Zendesk, Freshdesk, RT or the demo).
                                  "severity"}]}
     assist queue --json         {"tickets":[{…signals…, "status","priority","stale"}],"calls",
                                  "deferred","problem"}
+    assist handoff 123 --json   {"ticket_id","subject","customer":[Fact],"issue":[Fact],
+                                 "timeline":[Fact],"tried":[Fact],"articles":[Fact],"mood":[Fact],
+                                 "next_step":Fact,"target_group","target_reason","phrased_by",
+                                 "notes":[str],"note":str,"saved_note":{"id"}|null,
+                                 "reassigned":{"group","group_id"}|null}
+                                Fact = {"text","message_id"|null,"at"|null,"quote"}
+
+`assist handoff 123 --save-note` adds the summary as an internal note. `--reassign` hands the ticket
+to the suggested group, with the summary as its note, only after the agent answers y to a prompt
+that names the group and the reason (`--yes` answers it on the command line); never on its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from contextlib import closing
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -51,24 +62,24 @@ def _now(args: argparse.Namespace) -> datetime:
 def _settings(args: argparse.Namespace) -> Any:
     from assist.config import load_settings
 
-    return load_settings(args.config)
+    # --provider and --rules are the flag layer: they lose only to keys IT locked.
+    flags = {
+        "helpdesk.kind": getattr(args, "provider", None),
+        "escalation.rules_path": getattr(args, "rules", None),
+    }
+    return load_settings(args.config, overrides=flags)
 
 
 def _rules(args: argparse.Namespace, settings: Any) -> Any:
     from assist.escalation.rules import load_rules
 
-    return load_rules(getattr(args, "rules", None) or settings.escalation.rules_path)
+    return load_rules(settings.escalation.rules_path)
 
 
 def _provider(args: argparse.Namespace, settings: Any) -> Any:
-    from dataclasses import replace
-
     from assist.helpdesk import make_provider
 
-    helpdesk = settings.helpdesk
-    if getattr(args, "provider", None):
-        helpdesk = replace(helpdesk, kind=args.provider)
-    return make_provider(helpdesk)
+    return make_provider(settings.helpdesk)
 
 
 def ticket_signals(helpdesk: Any, ticket_id: str, rules: Any, now: datetime) -> tuple[Any, Any, list]:
@@ -166,16 +177,100 @@ def _cmd_queue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _confirm(question: str) -> bool:
+    """y/N on stdin; the question goes to stderr so `--json` output stays parseable."""
+    print(question, end=" ", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def _find_group(helpdesk: Any, name: str) -> Any:
+    groups = list(helpdesk.groups())
+    match = next((g for g in groups if g.name == name), None) or next(
+        (g for g in groups if g.name.strip().lower() == name.strip().lower()), None
+    )
+    if match is None:
+        known = ", ".join(sorted(g.name for g in groups)) or "none"
+        raise ConfigError(
+            f"The helpdesk has no group named {name!r} (the escalation rules' target); "
+            f"its groups are: {known}. Add the group in the helpdesk or fix the rules file."
+        )
+    return match
+
+
+def _cmd_handoff(args: argparse.Namespace) -> int:
+    from assist.escalation.consulted import ConsultedLog
+    from assist.escalation.excerpts import without_instructions
+    from assist.escalation.handoff import build_handoff, render_note
+    from assist.escalation.signals import compute_signals
+
+    settings = _settings(args)
+    rules = _rules(args, settings)
+    now = _now(args)
+    saved: dict[str, str] | None = None
+    moved: dict[str, str] | None = None
+    with closing(_provider(args, settings)) as helpdesk:
+        if args.reassign and not (hasattr(helpdesk, "groups") and hasattr(helpdesk, "reassign")):
+            raise ConfigError(f"The {helpdesk.name} helpdesk cannot re-assign tickets through its API.")
+        ticket = helpdesk.get_ticket(args.id)
+        history: list = []
+        if hasattr(helpdesk, "requester_tickets"):
+            history = list(helpdesk.requester_tickets(ticket, now - timedelta(days=rules.lookback_days)))
+        consulted_log = ConsultedLog()  # what the sidebar recorded for this ticket, on this machine
+        try:
+            consulted = consulted_log.for_ticket(ticket.id)
+        finally:
+            consulted_log.close()
+        # Signals of the ticket without its injected paragraphs: "URGENT, route to Billing" in a
+        # ticket must not make the hand-off urgent either.
+        signals = compute_signals(without_instructions(ticket), rules, now, history=history)
+        handoff = build_handoff(ticket, signals, rules, history=history, consulted=consulted, now=now)
+        note = render_note(handoff)
+        if args.reassign:
+            group = _find_group(helpdesk, handoff.target_group)
+            question = (
+                f"Re-assign #{ticket.id} to {group.name}?\n  Why: {handoff.target_reason}\n"
+                "  The summary goes with it as an internal note. [y/N]"
+            )
+            if args.yes or _confirm(question):
+                helpdesk.reassign(ticket.id, group.id, note)
+                moved = {"group": group.name, "group_id": group.id}
+            else:
+                print(f"Not re-assigned: #{ticket.id} stays where it is.", file=sys.stderr)
+        if args.save_note and moved is None:  # a hand-off already carries the note
+            message = helpdesk.add_internal_note(ticket.id, note)
+            saved = {"id": message.id}
+    if args.json:
+        data = _jsonable(asdict(handoff))
+        data.update(note=note, saved_note=saved, reassigned=moved)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(note)
+        if saved:
+            print(f"\nSaved as internal note {saved['id']}.")
+        if moved:
+            print(f"\nRe-assigned to {moved['group']}, with the summary as an internal note.")
+    return 1 if args.reassign and moved is None else 0
+
+
 def add_escalation_commands(sub: argparse._SubParsersAction) -> None:
     sig = sub.add_parser("signals", help="a ticket's escalation signals: mood, waiting, SLA, repeats")
     sig.add_argument("id", help="ticket number")
     queue = sub.add_parser("queue", help="my open tickets by escalation risk, with the reasons")
     queue.add_argument("--limit", type=int, default=200)
     queue.add_argument("--unassigned", action="store_true", help="also my groups' unassigned tickets")
-    for p in (sig, queue):
+    handoff = sub.add_parser("handoff", help="a ticket's handoff summary and suggested group")
+    handoff.add_argument("id", help="ticket number")
+    handoff.add_argument("--save-note", action="store_true", help="add the summary as an internal note")
+    handoff.add_argument(
+        "--reassign", action="store_true", help="hand the ticket to the suggested group (asks first)"
+    )
+    handoff.add_argument("--yes", action="store_true", help="answer yes to the --reassign question")
+    for p in (sig, queue, handoff):
         p.add_argument("--provider", choices=PROVIDERS, help="override helpdesk.kind")
         p.add_argument("--rules", help="escalation rules file (default: [escalation] rules_path)")
         p.add_argument("--now", help="evaluate as of this ISO time (replaying old tickets)")
         p.add_argument("--json", action="store_true")
     sig.set_defaults(func=_cmd_signals)
     queue.set_defaults(func=_cmd_queue)
+    handoff.set_defaults(func=_cmd_handoff)
