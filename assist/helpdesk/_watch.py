@@ -30,6 +30,7 @@ def newest_first(tickets: Iterable[Ticket], since: datetime | None, limit: int) 
     """Tickets updated at or after `since` (all when None), one per id (its latest update),
     most recently updated first, at most `limit`. A ticket without an update time is kept: the
     helpdesk matched it, and dropping it would hide it for good."""
+    since = whole_second(since) if since is not None else None
     latest: dict[str, Ticket] = {}
     for t in tickets:
         if since is not None and t.updated_at is not None and t.updated_at < since:
@@ -54,6 +55,7 @@ def history(
     """`requester_tickets()`'s answer from the two lookups: created at or after `since`, never
     `ticket` itself, `extra["match"]` set ("requester" wins when a ticket is in both), newest
     created first, at most `limit`."""
+    since = whole_second(since)
     found: dict[str, Ticket] = {}
     for match, tickets in (("requester", by_requester), ("organization", by_organization)):
         for t in tickets:
@@ -64,6 +66,12 @@ def history(
             found[t.id] = with_extra(t, match=match)
     ordered = sorted(found.values(), key=lambda t: t.created_at or _EPOCH, reverse=True)
     return ordered[: max(0, limit)]
+
+
+def whole_second(when: datetime) -> datetime:
+    """`when` without its fraction: all three helpdesks stamp updates in whole seconds, so a
+    ticket updated at 10:00:00.7 reads 10:00:00 and must still count as "at or after" 10:00:00.2."""
+    return utc(when).replace(microsecond=0)
 
 
 def utc(when: datetime) -> datetime:

@@ -10,10 +10,30 @@ requestor) and Comment (internal). Auth: `Authorization: token …` (RT::Authen:
 
 RT has no first-response target: its SLA extension sets `Due` (and `Starts`) from the queue's
 service levels, so `Due` → `Sla.resolution_due`, and the ticket's `SLA` value → `Sla.policy`.
+
+Queue watch, requester history and reassign (issue #12), all TicketSQL over `GET /tickets`:
+
+- `queue_updated_since`: `Owner = '__CurrentUser__' AND LastUpdated >= 'now - N seconds'` (with
+  `OR (Owner = 'Nobody' AND (Queue = '…' OR …))` for the queues this account can see). RT reads
+  an absolute date in TicketSQL in the *user's* timezone, which the API does not tell us; a
+  relative one is counted back from the server's own clock, so it means the same everywhere.
+  Not `'N seconds ago'`: Time::ParseDate reads a 3- or 4-digit N there as a clock time (3700 →
+  37:00) and matched nothing in our tests against RT 5.
+- `requester_tickets`: `Requestor.Name = '…'` and `Requestor.Organization = '…'` (the
+  requestor's user record) with `Created >= 'now - N seconds'`.
+- `groups`: `GET /queues/all`. A queue's *name* is its `Group.id`: TicketSQL, `PUT Queue` and
+  `Ticket.group` all speak names.
+- `reassign`: `POST /ticket/{id}/comment` first (after the move the agent may no longer have
+  the right to comment there), then `PUT /ticket/{id}` with `Queue` and `Owner: Nobody`, read
+  back: RT answers 200 even when it refused a field.
+- RT sends no rate-limit headers, so the budget is our own `calls_per_minute`. Single records
+  carry ETags: `ticket_updated_at` revalidates with `If-None-Match` (RT::REST2 "Conditional
+  requests").
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -26,21 +46,27 @@ from assist.config import HelpdeskSettings
 from assist.helpdesk._http import (
     DEFAULT_RETRY,
     HttpClient,
+    RateBudget,
     RetryPolicy,
     Secret,
     TokenHeaderAuth,
     parse_time,
 )
 from assist.helpdesk._text import html_to_text, tidy
+from assist.helpdesk._watch import Expiring, history, newest_first, utc
 from assist.helpdesk.base import normalize_id
-from assist.tickets import AuthorRole, Message, Sla, Ticket
-from common.errors import ConfigError, NotFoundError
+from assist.tickets import AuthorRole, Group, Message, Sla, Ticket
+from common.errors import AuthError, ConfigError, HelpdeskError, NotFoundError
 
 NAME = "rt"
 Json = Mapping[str, Any]
 
 CONVERSATION_TYPES = {"Create": True, "Correspond": True, "Comment": False}  # type → public
 _SYSTEM_USERS = {"RT_System", "Nobody"}
+LIST_FIELDS = "Subject,Status,Priority,Created,LastUpdated,Due,Requestor,Queue,Owner"
+CLOCK_SLACK = 120
+"""Seconds added to a relative TicketSQL bound, for the difference between our clock and RT's;
+the exact bound is applied to RT's own timestamps afterwards."""
 # RT 5's default %PriorityAsString; other numbers are shown as they are.
 _PRIORITY_NAMES = {0: "low", 50: "medium", 100: "high"}
 
@@ -69,6 +95,17 @@ def body_for_transaction(attachments: Iterable[Json]) -> str:
     if plain is not None:
         return tidy(plain)
     return html_to_text(html) if html is not None else ""
+
+
+def sql_quote(value: str) -> str:
+    """A TicketSQL string literal: `O'Brien` must not end the string (or start new SQL)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def seconds_ago(when: datetime, now: datetime | None = None) -> str:
+    """A TicketSQL date CLOCK_SLACK seconds before `when`, relative to RT's clock."""
+    now = now or datetime.now(UTC)
+    return f"now - {max(0, math.ceil((now - utc(when)).total_seconds())) + CLOCK_SLACK} seconds"
 
 
 def map_priority(value: Any) -> str | None:
@@ -136,14 +173,16 @@ def map_ticket(
             resolution_due=due, breached=bool(due and open_ and due <= now), policy=ticket.get("SLA") or None
         )
     queue = ticket.get("Queue")
+    owner = _ref_id(ticket.get("Owner"))
     extra = {
         k: v
         for k, v in {
             "queue": _ref_id(queue) if queue else "",
-            "owner": _ref_id(ticket.get("Owner")),
+            "owner": owner,
         }.items()
         if v
     }
+    requestor_refs = [_ref_id(r) for r in ticket.get("Requestor") or ()]
     return Ticket(
         id=tid,
         subject=ticket.get("Subject") or "",
@@ -159,6 +198,11 @@ def map_ticket(
         url=f"{base_url.rstrip('/')}/Ticket/Display.html?id={tid}",
         sla=sla,
         extra=extra,
+        requester_id=requestor_refs[0] if requestor_refs else "",
+        organization=requestor.get("Organization") or "",
+        # Only with `fields[Queue]=Name` does RT name the queue; every call here asks for it.
+        group=(queue.get("Name") or "") if isinstance(queue, Mapping) else "",
+        assignee="" if owner in _SYSTEM_USERS else owner,
     )
 
 
@@ -192,6 +236,7 @@ class RtProvider:
             sleep=sleep,
         )
         self._users: dict[str, Json] = {}
+        self._queues = Expiring(self._load_queues)
 
     def __repr__(self) -> str:
         return f"RtProvider({self.base_url!r})"
@@ -218,7 +263,7 @@ class RtProvider:
 
     def get_ticket(self, ticket_id: str) -> Ticket:
         tid = normalize_id(ticket_id)
-        ticket = self._http.get_json(self._api(f"ticket/{tid}"))
+        ticket = self._http.get_json(self._api(f"ticket/{tid}"), {"fields[Queue]": "Name"})
         if not isinstance(ticket, Mapping) or "Subject" not in ticket:
             raise NotFoundError(f"Request Tracker has no ticket {tid} visible to this account.")
         transactions = self._collection(
@@ -265,24 +310,101 @@ class RtProvider:
         )
 
     def ticket_updated_at(self, ticket_id: str) -> datetime | None:
-        """One cheap call (no history, no attachments) to see whether a refresh is needed."""
-        return parse_time(
-            self._http.get_json(self._api(f"ticket/{normalize_id(ticket_id)}")).get("LastUpdated")
-        )
+        """One cheap call (no history, no attachments) to see whether a refresh is needed. RT
+        sends an ETag (the last transaction id) on a ticket, so an unchanged ticket costs a 304
+        with no body."""
+        ticket = self._http.get_json(self._api(f"ticket/{normalize_id(ticket_id)}"), conditional=True)
+        return parse_time(ticket.get("LastUpdated"))
 
-    def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
+    def _search(self, query: str, orderby: str, limit: int) -> list[Ticket]:
         items = self._collection(
             "tickets",
             {
-                "query": "Owner = '__CurrentUser__' AND Status = '__Active__'",
-                "fields": "Subject,Status,Priority,Created,LastUpdated,Due,Requestor,Queue,Owner",
-                "orderby": "LastUpdated",
+                "query": query,
+                "fields": LIST_FIELDS,
+                "fields[Queue]": "Name",
+                "orderby": orderby,
                 "order": "DESC",
                 "per_page": min(max(limit, 1), 100),
             },
             max_pages=max(1, (limit + 99) // 100),
         )
         return [map_ticket(item, base_url=self.base_url) for item in items[:limit]]
+
+    def my_open_tickets(self, limit: int = 50) -> list[Ticket]:
+        return self._search("Owner = '__CurrentUser__' AND Status = '__Active__'", "LastUpdated", limit)
+
+    def queue_updated_since(
+        self, since: datetime | None, *, include_group_unassigned: bool = False, limit: int = 200
+    ) -> list[Ticket]:
+        who = "Owner = '__CurrentUser__'"
+        if include_group_unassigned:
+            # RT has no queue membership to ask for: "my groups" are the queues this account
+            # can see, which is what RT's rights already narrow an agent to.
+            queues = " OR ".join(f"Queue = {sql_quote(g.id)}" for g in self._queues.get())
+            if queues:
+                who = f"({who} OR (Owner = 'Nobody' AND ({queues})))"
+        when = "Status = '__Active__'" if since is None else f"LastUpdated >= '{seconds_ago(since)}'"
+        return newest_first(self._search(f"{who} AND {when}", "LastUpdated", limit), since, limit)
+
+    def requester_tickets(self, ticket: Ticket, since: datetime, limit: int = 50) -> list[Ticket]:
+        created = f"Created >= '{seconds_ago(since)}'"
+        rid, org = ticket.requester_id, ticket.organization
+        # One more than `limit`: the ticket itself is among the results and is dropped.
+        by_requester = (
+            self._search(f"Requestor.Name = {sql_quote(rid)} AND {created}", "Created", limit + 1)
+            if rid
+            else []
+        )
+        by_org = (
+            self._search(f"Requestor.Organization = {sql_quote(org)} AND {created}", "Created", limit + 1)
+            if org
+            else []
+        )
+        return history(ticket, by_requester, by_org, since, limit)
+
+    def rate_budget(self) -> RateBudget:
+        return self._http.budget
+
+    def _load_queues(self) -> list[Group]:
+        items = self._collection("queues/all", {"fields": "Name,Disabled", "per_page": 100})
+        return [
+            Group(id=q["Name"], name=q["Name"])
+            for q in items
+            if q.get("Name") and str(q.get("Disabled") or "0") == "0"
+        ]
+
+    def groups(self) -> list[Group]:
+        return list(self._queues.get())
+
+    def reassign(self, ticket_id: str, group_id: str, note: str) -> None:
+        """Only after the agent confirmed it in the UI (see `SupportsReassign`)."""
+        tid = normalize_id(ticket_id)
+        queue = str(group_id).strip()
+        if not queue:
+            raise NotFoundError("Request Tracker has no queue ''; pick one from the list.")
+        # RT's PUT answers 200 with "Queue … does not exist" for an unknown queue: check first,
+        # so a note about a hand-off that cannot happen is never written.
+        try:
+            found = self._http.get_json(self._api(f"queue/{quote(queue, safe='')}"))
+        except NotFoundError as exc:
+            raise NotFoundError(f"Request Tracker has no queue {queue!r} visible to this account.") from exc
+        if str(found.get("Disabled") or "0") != "0":
+            raise NotFoundError(f"The Request Tracker queue {queue!r} is disabled.")
+        self._http.send_json(
+            "POST", self._api(f"ticket/{tid}/comment"), {"Content": note, "ContentType": "text/plain"}
+        )
+        result = self._http.send_json("PUT", self._api(f"ticket/{tid}"), {"Queue": queue, "Owner": "Nobody"})
+        try:
+            moved = self._http.get_json(self._api(f"ticket/{tid}"), {"fields[Queue]": "Name"})
+        except (AuthError, NotFoundError):
+            return  # out of this agent's sight now: only the move does that
+        if (moved.get("Queue") or {}).get("Name") != queue:
+            said = "; ".join(str(m) for m in result) if isinstance(result, list) else ""
+            raise HelpdeskError(
+                f"Request Tracker kept ticket {tid} in its queue ({said or 'no reason given'}); "
+                "the note was added."
+            )
 
     def add_internal_note(self, ticket_id: str, body: str) -> Message:
         tid = normalize_id(ticket_id)
