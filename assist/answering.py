@@ -47,6 +47,7 @@ from assist.results import DocHit, SearchResult
 from assist.tickets import Ticket
 from assist.verify import Encode, Evidence, SentenceStream, SentenceVerdict, SupportChecker, recite
 from common.errors import ModelError
+from common.logs import sensitive_error
 from models.llm import LLM, LocalLLM
 
 log = logging.getLogger(__name__)
@@ -445,7 +446,7 @@ class Answerer:
                 for sentence in sentences.flush():
                     yield checker.check(sentence)
         except ModelError as exc:  # ModelLoadError included: missing/corrupt model, template errors
-            log.warning("LLM answer failed, using the extractive answer: %s", exc)
+            log.warning("LLM answer failed, using the extractive answer: %s", sensitive_error(exc))
             yield extractive_answer(result, note=f"{exc} Showing the best passages instead.")
             return
         if reply.cancelled:

@@ -8,6 +8,11 @@ heavy imports (models, Chroma, httpx) happen inside the handlers, so `assist --h
     assist ticket mine [--limit 20] [--json]
     assist signals 123 [--json];  assist queue [--json];  assist handoff 123 [--json]
     assist watcher install [--extension-id ID];  assist watcher host (what the browser starts)
+    assist config show [--json]
+
+Flags that name a setting (`--provider` → helpdesk.kind, `--rules` → escalation.rules_path,
+`--tone` → answer.tone) are the top configuration layer (`load_settings(overrides=…)`): they win
+over the files and the environment, except for keys IT locked in the system file.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -41,10 +46,8 @@ def _provider(args: argparse.Namespace):
     from assist.config import load_settings
     from assist.helpdesk import make_provider
 
-    settings = load_settings(args.config).helpdesk
-    if getattr(args, "provider", None):
-        settings = replace(settings, kind=args.provider)
-    return make_provider(settings)
+    settings = load_settings(args.config, overrides={"helpdesk.kind": getattr(args, "provider", None)})
+    return make_provider(settings.helpdesk)
 
 
 def _print_ticket(ticket: Any) -> None:
@@ -154,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assist.cli_escalation import add_escalation_commands
 
     add_escalation_commands(sub)
+    from assist.cli_config import add_config_commands
+
+    add_config_commands(sub)
     _add_ticket_commands(sub)
     _add_watcher_commands(sub)
     return parser
@@ -165,8 +171,19 @@ def _path(value: str):
     return Path(value).expanduser()
 
 
+def _setup_logging(args: argparse.Namespace) -> None:
+    from assist.config import debug_logging
+    from common.logs import setup_logging
+
+    # The native-messaging host runs beside the sidebar all day: a file of its own, so that two
+    # processes never rotate the same file.
+    app = "assist-watcher" if args.command == "watcher" else "assist"
+    setup_logging(app, debug=debug_logging(args.config))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _setup_logging(args)
     try:
         return args.func(args)
     except AssistError as exc:

@@ -64,7 +64,8 @@ def _engine(args: argparse.Namespace, use_llm: bool = False):
     from assist.config import load_settings
     from assist.engine import Engine
 
-    settings = load_settings(args.config)
+    # --tone is the flag layer over [answer] tone (unless IT locked it); drafts read the setting.
+    settings = load_settings(args.config, overrides={"answer.tone": getattr(args, "tone", None)})
     return Engine(settings, db=args.db, use_llm=use_llm)
 
 
@@ -153,7 +154,6 @@ def _load_ticket_file(path: Path):
 def _cmd_ask(args: argparse.Namespace) -> int:
     from assist.answering import Answer, Token
     from assist.drafting import Draft
-    from assist.query import query_from_ticket
 
     if not args.question and not args.ticket:
         raise ConfigError("Give a question, or --ticket FILE.json.")
@@ -164,7 +164,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     try:
         if args.ticket:
             ticket = _load_ticket_file(Path(args.ticket))
-            result = engine.retriever.search(query_from_ticket(ticket), k=args.k, filters=_filters(args))
+            result = engine.search_ticket(ticket, k=args.k, filters=_filters(args))
             subject: Any = ticket
         else:
             ticket = None
@@ -188,7 +188,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             print()
         draft: Draft | None = None
         if ticket is not None and not args.no_draft:
-            for event in engine.draft(ticket, result, args.tone, cancel):
+            for event in engine.draft(ticket, result, None, cancel):
                 if isinstance(event, Draft):
                     draft = event
         if args.json:

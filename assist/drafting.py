@@ -48,6 +48,7 @@ from assist.results import DocHit, SearchResult
 from assist.tickets import Ticket
 from assist.verify import ECHO_THRESHOLD, Encode, SupportChecker, specifics, split_sentences
 from common.errors import ConfigError, ModelError
+from common.logs import sensitive_error
 from models.llm import LLM, ChatMessage
 
 log = logging.getLogger(__name__)
@@ -637,7 +638,7 @@ class Drafter:
             )
             raw = "".join(stream)
         except ModelError as exc:
-            log.warning("LLM rewording failed, keeping the composed frame: %s", exc)
+            log.warning("LLM rewording failed, keeping the composed frame: %s", sensitive_error(exc))
             yield dataclasses.replace(composed, note=f"{exc} The frame is as composed.")
             return
         if stream.cancelled or (cancel is not None and cancel.is_set()):

@@ -26,6 +26,7 @@ from assist.results import SearchResult
 from assist.retrieval import RetrievalSettings, Retriever, SearchFilters
 from assist.tickets import Ticket
 from common.errors import AssistError, ModelError
+from common.logs import Sensitive
 from common.paths import data_dir, default_index_dir
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,17 @@ class Engine:
     # -- the flow ---------------------------------------------------------------------------------
 
     def search_ticket(self, ticket: Ticket, k: int = 8, filters: SearchFilters | None = None) -> SearchResult:
-        return self.retriever.search(query_from_ticket(ticket), k=k, filters=filters)
+        query = query_from_ticket(ticket)
+        result = self.retriever.search(query, k=k, filters=filters)
+        log.info(
+            "ticket %s: %d articles, confidence %.2f%s, for %s",
+            ticket.id,
+            len(result.hits),
+            result.confidence,
+            " (abstained)" if result.abstained else "",
+            Sensitive(query.text),  # the customer's words: only in debug logs
+        )
+        return result
 
     def search_text(
         self, text: str, k: int = 8, filters: SearchFilters | None = None, subject: str = ""

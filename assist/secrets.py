@@ -44,6 +44,17 @@ def get_token(settings: HelpdeskSettings, environ: Mapping[str, str] | None = No
     return Secret(value) if value else None
 
 
+def token_status(settings: HelpdeskSettings, environ: Mapping[str, str] | None = None) -> str:
+    """Where the token comes from, never the token: "set (env ASSIST_HELPDESK_TOKEN)",
+    "set (keyring)", "not set", or "not needed (demo)"."""
+    env = os.environ if environ is None else environ
+    if settings.kind == "demo":
+        return "not needed (demo)"
+    if env.get(ENV_TOKEN):
+        return f"set (env {ENV_TOKEN})"
+    return "set (keyring)" if get_token(settings, environ={}) is not None else "not set"
+
+
 def set_token(settings: HelpdeskSettings, token: str) -> None:
     import keyring
     from keyring.errors import KeyringError

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from common.errors import AssistError
+from common.logs import debug_from_env, setup_logging
 from common.paths import default_index_dir
 from indexer.bounds import DEFAULT_MAX_FILE_BYTES, DEFAULT_SECONDS_PER_FILE, MB, FileLimits
 
@@ -167,6 +168,9 @@ def _status(db: Path, as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(list(sys.argv[1:] if argv is None else argv))
+    # The indexer may not read the assistant's settings (layers), and sees KB files, not tickets:
+    # ASSIST_DEBUG alone turns its debug log on.
+    setup_logging("assist-index", debug=debug_from_env())
     db = (args.db or default_index_dir()).expanduser()
     try:
         if args.command == "status":

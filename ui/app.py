@@ -18,7 +18,6 @@ workers.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -70,6 +69,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     theme = parser.add_mutually_exclusive_group()
     theme.add_argument("--dark", action="store_true", help="dark theme (default: follow the system)")
     theme.add_argument("--light", action="store_true", help="light theme")
+    parser.add_argument(
+        "--settings-screenshot",
+        type=Path,
+        metavar="PATH",
+        help="save a PNG of the Settings dialog (locked keys as IT set them), then exit",
+    )
     # For bench/ui_bench.py: print when the window is on screen, then exit.
     parser.add_argument("--quit-after-shown", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -86,6 +91,7 @@ class Sidebar:
         settings: Settings,
         args: argparse.Namespace,
         config_error: str = "",
+        locked: frozenset[str] = frozenset(),
     ) -> None:
         from assist import Engine, InternalOnly
         from ui.sidebar.controller import SidebarController
@@ -94,6 +100,8 @@ class Sidebar:
         self.app = app
         self.window = window
         self.prefs = prefs
+        self.locked = locked
+        """Keys the system file locks: read-only in the Settings dialog."""
         self.args = args
         self.settings = settings
         self.pool: WorkerPool = WorkerPool(parent=app)
@@ -217,6 +225,7 @@ class Sidebar:
             self.pool,
             index_dir=self.engine.db,
             config_path=config_dir() / "config.toml",
+            locked=self.locked,
             parent=self.window,
         )
         self._dialog.saved.connect(self.on_settings_saved)
@@ -301,7 +310,9 @@ class Screenshot:
         self.sidebar.app.exit(self.exit_code)
 
 
-def _first_run(app: QApplication, prefs: QSettings, settings: Settings) -> tuple[Settings, bool]:
+def _first_run(
+    app: QApplication, prefs: QSettings, settings: Settings, locked: frozenset[str]
+) -> tuple[Settings, bool]:
     """The setup dialog on the very first start; returns the settings and whether to use the demo."""
     from common.paths import config_dir, default_index_dir
     from ui.settings_dialog import SettingsDialog
@@ -314,6 +325,7 @@ def _first_run(app: QApplication, prefs: QSettings, settings: Settings) -> tuple
         index_dir=default_index_dir(),
         config_path=config_dir() / "config.toml",
         first_run=True,
+        locked=locked,
     )
     chosen: dict[str, Any] = {"demo": False, "settings": settings}
     dialog.demo_requested.connect(lambda: chosen.update(demo=True))
@@ -329,18 +341,67 @@ def _first_run(app: QApplication, prefs: QSettings, settings: Settings) -> tuple
     return chosen["settings"], chosen["demo"] or dialog.result() != dialog.DialogCode.Accepted
 
 
+def _settings_screenshot(app: QApplication, settings: Settings, locked: frozenset[str], path: Path) -> int:
+    """`--settings-screenshot`: the Settings dialog as the agent sees it, saved as a PNG."""
+    from PySide6.QtCore import QTimer
+
+    from common.paths import config_dir, default_index_dir
+    from ui.settings_dialog import SettingsDialog
+    from ui.workers import WorkerPool
+
+    pool = WorkerPool(parent=app)
+    dialog = SettingsDialog(
+        settings, pool, index_dir=default_index_dir(), config_path=config_dir() / "config.toml", locked=locked
+    )
+    dialog.show()
+    code = [1]
+
+    def grab() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        code[0] = 0 if dialog.grab().save(str(path), "PNG") else 1
+        if code[0]:
+            print(f"assist-sidebar: could not write {path}", file=sys.stderr)
+        app.exit(code[0])
+
+    QTimer.singleShot(300, grab)  # laid out and painted first
+    app.exec()
+    dialog.close()
+    pool.shutdown()
+    return code[0]
+
+
+def _load_settings(demo: bool) -> tuple[Any, str]:
+    """The layered settings (`--demo` is a flag: it yields to a helpdesk kind IT locked) and the
+    error to show; on an error, the system file's settings, so a broken user file lifts no lock."""
+    from assist.config import effective_settings, fallback_settings
+    from common.errors import ConfigError
+
+    flags = {"helpdesk.kind": "demo" if demo else None}
+    try:
+        effective = effective_settings(overrides=flags)
+    except ConfigError as exc:
+        effective = fallback_settings(overrides=flags)
+        return effective, f"Settings could not be read: {exc}"
+    for warning in effective.warnings:
+        log.warning("%s", warning)
+    return effective, ""
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = _parse(list(sys.argv[1:] if argv is None else argv))
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    from assist.config import debug_logging
+    from common.logs import setup_logging
+
+    setup_logging("assist-sidebar", debug=debug_logging())
+    shot_wanted = args.screenshot or args.settings_screenshot
+    if shot_wanted and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless CI: no display needed
 
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from assist.config import HelpdeskSettings, default_config_path, load_settings
-    from common.errors import ConfigError
+    from assist.config import default_config_path
     from common.paths import config_dir
     from ui.sidebar.window import SidebarWindow
     from ui.theme import apply_theme
@@ -355,13 +416,10 @@ def main(argv: list[str] | None = None) -> int:
     mode = "dark" if args.dark else "light" if args.light else str(prefs.value("theme", "auto"))
     apply_theme(app, mode)
 
-    from assist.config import Settings
-
-    config_error = ""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        settings, config_error = Settings(), f"Settings could not be read: {exc}"
+    effective, config_error = _load_settings(args.demo)
+    settings = effective.settings
+    if args.settings_screenshot:
+        return _settings_screenshot(app, settings, effective.locked_keys(), args.settings_screenshot)
 
     first_run = (
         not args.demo
@@ -371,10 +429,11 @@ def main(argv: list[str] | None = None) -> int:
         and not os.environ.get("ASSIST_HELPDESK_KIND")
     )
     if first_run:
-        settings, use_demo = _first_run(app, prefs, settings)
-        args.demo = use_demo
-    if args.demo:
-        settings = dataclasses.replace(settings, helpdesk=HelpdeskSettings(kind="demo"))
+        settings, use_demo = _first_run(app, prefs, settings, effective.locked_keys())
+        if use_demo:
+            args.demo = True
+            effective, config_error = _load_settings(demo=True)
+            settings = effective.settings
 
     window = SidebarWindow(prefs if not args.screenshot else None, tone=settings.answer.tone)
     window.theme_actions.get(mode, window.theme_actions["auto"]).setChecked(True)
@@ -391,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui.qtcompat import binding_problem
 
     config_error = config_error or binding_problem()
-    sidebar = Sidebar(app, window, prefs, settings, args, config_error)
+    sidebar = Sidebar(app, window, prefs, settings, args, config_error, effective.locked_keys())
     shot = Screenshot(sidebar, args.screenshot, args.ticket, args.timeout) if args.screenshot else None
     QTimer.singleShot(0, sidebar.start)
     code = app.exec()

@@ -4,6 +4,9 @@ The token goes to the OS keyring (`assist.secrets`), never to a file, and only a
 (`my_open_tickets(limit=1)`, in a worker) proved it works. The rest is written to `config.toml`
 (other keys in the file are kept); the index folder, which `Settings` has no field for yet, is
 kept in the sidebar's own preferences.
+
+Keys IT locked in the system file (`[policy] locked`, see `assist.layers`) are shown read-only with
+"Set by your IT department", and saving never writes them to the user's file.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -36,6 +40,8 @@ from common.errors import AssistError, AuthError, ConfigError
 from ui.qtcompat import emit
 from ui.theme import accents
 from ui.workers import WorkerPool
+
+LOCKED_TEXT = "Set by your IT department"
 
 KIND_LABELS = {
     "demo": "Demo helpdesk",
@@ -104,16 +110,19 @@ class SettingsDialog(QDialog):
         first_run: bool = False,
         provider_factory: Callable[[HelpdeskSettings, str | None], Any] = _default_factory,
         store_token: Callable[[HelpdeskSettings, str], None] | None = None,
+        locked: Collection[str] = frozenset(),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.locked = frozenset(locked)
+        """Dotted keys ("helpdesk.url") the system file locks: shown, not editable, not saved."""
         self.pool = pool
         self.config_path = config_path
         self._factory = provider_factory
         self._store_token = store_token
         self.setWindowTitle("Set up Agent Assist" if first_run else "Settings")
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(440)  # an IT-set model path is read, not scrolled
         layout = QVBoxLayout(self)
         if first_run:
             intro = QLabel(
@@ -141,12 +150,18 @@ class SettingsDialog(QDialog):
         self.index_dir = QLineEdit(str(index_dir), self)
         self.model = QLineEdit(settings.llm.model_path, self)
         self.model.setPlaceholderText("Default: the bundled small model")
-        form.addRow("Helpdesk", self.kind)
-        form.addRow("URL", self.url)
-        form.addRow("Email", self.email)
+        self._keys: dict[QWidget, str] = {
+            self.kind: "helpdesk.kind",
+            self.url: "helpdesk.url",
+            self.email: "helpdesk.email",
+            self.model: "llm.model_path",
+        }
+        form.addRow("Helpdesk", self._lockable(self.kind))
+        form.addRow("URL", self._lockable(self.url))
+        form.addRow("Email", self._lockable(self.email))
         form.addRow("API token", self.token)
         form.addRow("Index folder", self._with_browse(self.index_dir, folder=True))
-        form.addRow("Model file", self._with_browse(self.model, folder=False))
+        form.addRow("Model file", self._lockable(self._with_browse(self.model, folder=False), self.model))
         layout.addLayout(form)
 
         self.message = QLabel(self)
@@ -159,7 +174,7 @@ class SettingsDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("Check and save")
-        if first_run:
+        if first_run and not self.is_locked(self.kind):  # IT chose the helpdesk: no demo offer
             demo = self.buttons.addButton("Try the demo", QDialogButtonBox.ButtonRole.ActionRole)
             demo.clicked.connect(self.on_demo_clicked)
         self.buttons.accepted.connect(self.on_save_clicked)
@@ -167,6 +182,43 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self._cancel = threading.Event()
         self.on_kind_changed()
+
+    def is_locked(self, widget: QWidget) -> bool:
+        return self._keys.get(widget) in self.locked
+
+    def _lockable(self, row: QWidget, field: QWidget | None = None) -> QWidget:
+        """`row` as is, or, if IT locked its field, disabled with the reason under it."""
+        field = field or row
+        if not self.is_locked(field):
+            return row
+        row.setEnabled(False)  # the browse button beside a locked path goes too
+        # Disabled text is as pale as a placeholder; IT's value is the one in effect, so it is drawn
+        # in the normal text colour on a muted background: read, not edited.
+        palette = field.palette()
+        for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+            palette.setColor(
+                QPalette.ColorGroup.Disabled, role, palette.color(QPalette.ColorGroup.Active, role)
+            )
+        for role in (QPalette.ColorRole.Base, QPalette.ColorRole.Button):
+            palette.setColor(QPalette.ColorGroup.Disabled, role, palette.color(QPalette.ColorRole.Midlight))
+        field.setPalette(palette)
+        for widget in (row, field):
+            widget.setToolTip(LOCKED_TEXT)
+            widget.setAccessibleDescription(LOCKED_TEXT)
+        box = QWidget(self)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(row)
+        note = QLabel(LOCKED_TEXT, box)
+        note.setObjectName("locked_note")
+        note.setToolTip(LOCKED_TEXT)
+        note.setEnabled(False)  # the palette's disabled text: muted, like the field above it
+        font = note.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        note.setFont(font)
+        column.addWidget(note)
+        return box
 
     def _with_browse(self, edit: QLineEdit, folder: bool) -> QWidget:
         box = QWidget(self)
@@ -192,14 +244,18 @@ class SettingsDialog(QDialog):
     def on_kind_changed(self, _index: int = 0) -> None:
         demo = self.kind.currentData() == "demo"
         for w in (self.url, self.email, self.token):
-            w.setEnabled(not demo)
+            w.setEnabled(not demo and not self.is_locked(w))
 
     def helpdesk_settings(self) -> HelpdeskSettings:
+        """The form's helpdesk; a locked key keeps the value it came with, whatever its widget says."""
+        current = self.settings.helpdesk
+        edited = {
+            "kind": self.kind.currentData(),
+            "url": self.url.text().strip(),
+            "email": self.email.text().strip(),
+        }
         return dataclasses.replace(
-            self.settings.helpdesk,
-            kind=self.kind.currentData(),
-            url=self.url.text().strip(),
-            email=self.email.text().strip(),
+            current, **{k: v for k, v in edited.items() if f"helpdesk.{k}" not in self.locked}
         )
 
     def show_message(self, text: str, level: str = "error") -> None:
@@ -255,11 +311,23 @@ class SettingsDialog(QDialog):
 
     def on_check_returned(self, _tag: int, helpdesk: HelpdeskSettings) -> None:
         self.save_button.setEnabled(True)
-        llm = dataclasses.replace(self.settings.llm, model_path=self.model.text().strip())
+        llm = self.settings.llm
+        if not self.is_locked(self.model):
+            llm = dataclasses.replace(llm, model_path=self.model.text().strip())
         settings = dataclasses.replace(self.settings, helpdesk=helpdesk, llm=llm)
-        values = {k: v for k, v in dataclasses.asdict(helpdesk).items() if k in ("kind", "url", "email")}
+        edited = {
+            "helpdesk": {k: getattr(helpdesk, k) for k in ("kind", "url", "email")},
+            "llm": {"model_path": llm.model_path},
+        }
+        # Locked keys stay out of the user's file: IT's value applies anyway, and a copy would
+        # outlive a later change of policy.
+        sections = {
+            name: kept
+            for name, values in edited.items()
+            if (kept := {k: v for k, v in values.items() if f"{name}.{k}" not in self.locked})
+        }
         try:
-            write_config(self.config_path, {"helpdesk": values, "llm": {"model_path": llm.model_path}})
+            write_config(self.config_path, sections)
         except (AssistError, OSError) as exc:
             self.show_message(f"Could not save the settings: {exc}")
             return

@@ -37,6 +37,7 @@ from common.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from common.logs import sensitive_error
 from ui.qtcompat import emit
 from ui.workers import Gate, WorkerPool
 
@@ -556,7 +557,7 @@ class SidebarController(QObject):
             self._index_ready = False
             self.on_retrieval_failed(tag, exc)
             return
-        log.warning("search failed: %r", exc)
+        log.warning("search failed: %s", sensitive_error(exc))  # FTS5 errors quote the query
         emit(self.banner_shown, "search", "error", f"Search failed: {_message(exc)}", "retry")
 
     def _run_llm(self, subject: Ticket | str, result: SearchResult, steps: tuple[str, ...]) -> None:
@@ -614,7 +615,7 @@ class SidebarController(QObject):
     def on_llm_errored(self, tag: int, exc: BaseException) -> None:
         if not self._llm_gate.is_current(tag):
             return
-        log.warning("generation failed: %r", exc)
+        log.warning("generation failed: %s", sensitive_error(exc))
         emit(self.banner_shown, "llm", "error", f"Writing failed: {_message(exc)}", "")
 
     def on_llm_finished(self, tag: int) -> None:
