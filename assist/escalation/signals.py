@@ -8,24 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from assist.escalation.clocks import humanize_minutes, sla_clock, waiting_minutes
 from assist.escalation.model import Alert, Frustration, RepeatContact, SlaClock, TicketSignals
 from assist.escalation.repeats import repeat_contacts
 from assist.escalation.rules import AlertRule, EscalationRules
-from assist.escalation.similarity import PairwiseSimilarity, char_ngram_similarities
+from assist.escalation.similarity import PairwiseSimilarity, char_ngram_similarities, uses_embedder
 from assist.tickets import Ticket
+
+if TYPE_CHECKING:
+    from models.embedder import Embedder
 
 FrustrationScorer = Callable[[Ticket, datetime], Frustration]
 
 
-def default_frustration(similarities: PairwiseSimilarity = char_ngram_similarities) -> FrustrationScorer:
-    from assist.escalation.frustration import score_frustration
+def default_frustration(embedder: Embedder | None = None) -> FrustrationScorer:
+    """The frustration scorer: restatements measured by character n-grams, or by the sentence
+    embedder when one is given (it also sees paraphrases; it carries its own similarity band)."""
+    from assist.escalation.frustration import embedder_similarity, score_frustration
 
-    def pairwise(a: str, b: str) -> float:
-        return similarities(a, [b])[0]
-
-    return lambda ticket, now: score_frustration(ticket, now, similarity=pairwise)
+    similarity = embedder_similarity(embedder) if embedder is not None else None
+    return lambda ticket, now: score_frustration(ticket, now, similarity=similarity)
 
 
 def signal_values(
@@ -62,7 +66,13 @@ def _alert_text(
         "subject": ticket.subject,
         "value": f"{value:g}" if rule.signal in ("contacts", "same_problem") else f"{value:.2f}",
         "waiting": humanize_minutes(values["waiting_minutes"]),
-        "minutes_left": humanize_minutes(sla.minutes_left) if sla else "",
+        "time_left": (
+            f"{humanize_minutes(sla.minutes_left)} overdue"
+            if sla.minutes_left < 0
+            else f"{humanize_minutes(sla.minutes_left)} left"
+        )
+        if sla
+        else "",
         "target": sla.target if sla else "SLA",
         "share": f"{min(values['sla_used_share'], 9.99):.0%}",
         "reasons": ", ".join(r.text for r in frustration.reasons[:3]) or "tone",
@@ -72,6 +82,10 @@ def _alert_text(
         return rule.text.format(**fields)
     except (KeyError, IndexError, ValueError):  # a typo in the team's file must not hide the alert
         return f"{rule.name}: {value:g}"
+
+
+def rules_by_signal(rules: EscalationRules, name: str) -> str:
+    return next((r.signal for r in rules.alerts if r.name == name), "")
 
 
 def risk_of(values: dict[str, float], rules: EscalationRules) -> float:
@@ -95,7 +109,7 @@ def compute_signals(
     similarities: PairwiseSimilarity = char_ngram_similarities,
 ) -> TicketSignals:
     now = now or datetime.now(UTC)
-    mood = (frustration or default_frustration(similarities))(ticket, now)
+    mood = (frustration or default_frustration())(ticket, now)
     waiting = waiting_minutes(ticket, now)
     sla = sla_clock(ticket, now)
     contacts = repeat_contacts(
@@ -103,7 +117,9 @@ def compute_signals(
         history,
         now,
         lookback_days=rules.lookback_days,
-        same_problem_similarity=rules.same_problem_similarity,
+        same_problem_similarity=rules.same_problem_similarity_embedder
+        if uses_embedder(similarities)
+        else rules.same_problem_similarity,
         include_organization=rules.include_organization,
         similarities=similarities,
     )
@@ -118,6 +134,9 @@ def compute_signals(
         for rule in rules.alerts
         if values[rule.signal] >= rule.at_least
     )
+    if any(rules_by_signal(rules, a.rule) == "sla_breached" for a in alerts):
+        # "SLA missed" says it all; "121 % of the SLA used" beside it is noise.
+        alerts = tuple(a for a in alerts if rules_by_signal(rules, a.rule) != "sla_used_share")
     reasons = [a.text for a in alerts]
     if not alerts and mood.reasons:
         reasons.append(mood.reasons[0].text)

@@ -1,8 +1,10 @@
 """How alike two pieces of customer text are, for "the same problem again" and restated messages.
 
 The default is lexical (character n-gram TF-IDF cosine, scikit-learn): cheap, no model, and robust
-to typos and other languages. `embedder_similarity` uses the sentence embedder instead, which also
-sees paraphrases; the sidebar passes it in because it has the embedder loaded already.
+to typos and other languages. `embedder_similarities` uses the sentence embedder instead, which also
+sees paraphrases; the sidebar passes it in because it has the embedder loaded already. (The
+frustration signal has its own pairwise form with a calibrated band:
+`assist.escalation.frustration.embedder_similarity`.)
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ def char_ngram_similarities(text: str, others: Sequence[str]) -> list[float]:
     return [float(v) for v in cosine_similarity(matrix[0], matrix[1:])[0]]
 
 
+def uses_embedder(similarities: PairwiseSimilarity) -> bool:
+    """Embedder cosines run higher than n-gram ones: thresholds differ (see the rules file)."""
+    return bool(getattr(similarities, "embedder", False))
+
+
 def embedder_similarities(embedder: Embedder) -> PairwiseSimilarity:
     def compare(text: str, others: Sequence[str]) -> list[float]:
         if not others:
@@ -38,4 +45,5 @@ def embedder_similarities(embedder: Embedder) -> PairwiseSimilarity:
         vectors = embedder.encode([text, *others])  # normalised: the dot product is the cosine
         return [float(v) for v in vectors[1:] @ vectors[0]]
 
+    compare.embedder = True  # type: ignore[attr-defined]
     return compare
