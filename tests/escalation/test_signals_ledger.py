@@ -20,7 +20,7 @@ def test_each_rule_fires_from_its_own_signal():
     late = compute_signals(t, RULES, at(100), frustration=calm())
     assert {a.rule for a in late.alerts} == {"waiting", "sla"}
     assert "waiting 1 h 40 min" in next(a.text for a in late.alerts if a.rule == "waiting")
-    assert "40 min left" in next(a.text for a in late.alerts if a.rule == "sla")
+    assert "20 min left" in next(a.text for a in late.alerts if a.rule == "sla")
     missed = compute_signals(t, RULES, at(130), frustration=calm())
     # A missed SLA silences "N % used" for the same ticket.
     assert {a.rule for a in missed.alerts} == {"waiting", "sla_breached"}
