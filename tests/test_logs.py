@@ -135,3 +135,26 @@ def test_tokens_stay_redacted_and_ticket_text_follows_debug(tmp_path, first, deb
     assert "token in the format string itself" in text
     assert (BODY in text) is debug, text
     assert ("ValueError: <" in text) is not debug
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("debug", [False, True])
+def test_assist_ask_logs_the_ticket_id_and_its_text_only_with_debug(
+    demo_index, tmp_path, monkeypatch, capsys, debug
+):
+    """The real path: `assist ask --ticket` sets up its log and searches the ticket."""
+    from assist.cli import main
+
+    monkeypatch.setenv("ASSIST_LOG_DIR", str(tmp_path / "logs"))
+    if debug:
+        monkeypatch.setenv("ASSIST_DEBUG", "1")
+    ticket = tmp_path / "ticket.json"
+    ticket.write_text(json.dumps({"id": "4711", "subject": "Hub offline", "body": BODY}))
+    args = ["ask", "--ticket", str(ticket), "--no-llm", "--no-draft", "--db", str(demo_index), "--json"]
+    assert main(args) == 0
+    close_logging()
+    assert BODY not in capsys.readouterr().err
+    text = (tmp_path / "logs" / "assist.log").read_text()
+    assert "ticket 4711: " in text and "articles" in text
+    assert ("firmware update" in text) is debug, text
+    assert ("chars hidden" in text) is not debug
