@@ -9,8 +9,9 @@ the sidebar's own records (signals, consulted articles) have no message. The iss
 most informative sentences of the customer's first message (`excerpts.issue_sentences`); "tried"
 is the agents' reply and note sentences that did or asked something (cues in
 `assist/data/handoff.toml`, EN/DE/FR/ES). A model, when given, may only re-phrase the issue, and
-only if every sentence passes the answer checks against the customer's messages
-(`rephrase.rephrase_issue`); otherwise the quote stays and `notes` says why.
+only if it is trusted to write (at least `llm.trusted_min_params`, as for answers) and every
+sentence passes the answer checks against the customer's messages (`rephrase.rephrase_issue`);
+otherwise the quote stays and `notes` says why.
 
 Ticket text is data: customer paragraphs that read like instructions ("ignore previous
 instructions", "assign this to Billing", "mark as solved") are never quoted, never routing
@@ -276,6 +277,19 @@ def _next_step(signals: TicketSignals | None, rules: EscalationRules, route: Rou
 # -- building ----------------------------------------------------------------------------------
 
 
+def _trusted(llm: LLM, min_params: int | None, notes: list[str]) -> bool:
+    from assist.answering import model_params
+    from assist.config import LLMSettings
+
+    floor = LLMSettings().trusted_min_params if min_params is None else min_params
+    params = model_params(llm)
+    if floor and (params is None or params < floor):
+        size = f"{params / 1e6:.0f}M-parameter" if params else "unknown-size"
+        notes.append(f"A small ({size}) model is not asked to re-phrase the issue; it is quoted.")
+        return False
+    return True
+
+
 def build_handoff(
     ticket: Ticket,
     signals: TicketSignals | None,
@@ -286,6 +300,7 @@ def build_handoff(
     llm: LLM | None = None,
     now: datetime | None = None,
     encode: Encode | None = None,
+    trusted_min_params: int | None = None,
 ) -> Handoff:
     """The summary of `ticket` for the next person.
 
@@ -299,6 +314,9 @@ def build_handoff(
         now: For repeat contacts from `history` (default: now).
         encode: The embedder's `encode`, to check the model's sentences by meaning (None: by
             shared words, stricter).
+        trusted_min_params: `llm.trusted_min_params` (default: its default, 1B). A smaller model,
+            or one of unknown size, is not asked: like answers, its fluent sentences can pass the
+            checks and still shift the meaning ("the customer has a solid red light").
     """
     now = now or datetime.now(UTC)
     notes: list[str] = []
@@ -325,7 +343,12 @@ def build_handoff(
     )
     issue = _issue(ticket)
     phrased_by = EXTRACTIVE
-    if llm is not None and issue and issue[0].message_id is not None:
+    if (
+        llm is not None
+        and issue
+        and issue[0].message_id is not None
+        and _trusted(llm, trusted_min_params, notes)
+    ):
         from assist.escalation.rephrase import rephrase_issue
 
         result = rephrase_issue(
