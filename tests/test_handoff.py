@@ -146,6 +146,23 @@ def test_tried_cues_in_german_french_and_spanish(rules):
     assert h.tried[2].text.startswith("(internal)")
 
 
+def test_a_ticket_without_messages_and_a_long_conversation(rules):
+    bare = Ticket(id="3001", subject="Hub offline", status="open", provider="demo", created_at=NOW)
+    h = build_handoff(bare, None, rules, now=NOW)
+    assert h.issue == (Fact("Hub offline"),) and h.timeline[0].text == "Opened: Hub offline"
+    assert h.mood == (Fact("Mood not computed"),) and h.target_group == "Tier 2 connectivity"
+    assert "**Issue**\n- Hub offline\n" in render_note(h)
+
+    turns = [
+        (f"m{i}", "customer" if i % 2 == 0 else "agent", f"Message number {i} about the hub.")
+        for i in range(30)
+    ]
+    h = handoff_for(_ticket("3002", "Hub offline", *turns), rules)
+    events = [f for f in h.timeline if not f.text.startswith(("Customer waiting", "SLA"))]
+    assert len(events) == 14 and events[2].text == "… 17 more messages …"
+    assert events[0].message_id == "3002-m0" and events[-1].message_id == "3002-m29"
+
+
 # -- the model may only re-phrase the issue, under the checks ------------------------------------
 
 
