@@ -96,6 +96,9 @@ class HelpdeskSettings:
     """Treat a copied `#12345` as a ticket id of this helpdesk."""
     demo_path: str = ""
     """Demo helpdesk tickets file; empty = the shipped demo/tickets.jsonl."""
+    demo_live_clock: bool = False
+    """Move the demo tickets' times so the moment they describe is now (run-demo.sh sets it):
+    waits, SLA countdowns and alerts look as written instead of days old."""
 
     def validate(self) -> HelpdeskSettings:
         if self.kind not in KINDS:
@@ -278,6 +281,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ASSIST_HELPDESK_EMAIL": ("helpdesk", "email"),
     "ASSIST_HELPDESK_AUTH_MODE": ("helpdesk", "auth_mode"),
     "ASSIST_HELPDESK_DEMO_PATH": ("helpdesk", "demo_path"),
+    "ASSIST_DEMO_LIVE_CLOCK": ("helpdesk", "demo_live_clock"),
     "ASSIST_ESCALATION_RULES": ("escalation", "rules_path"),
     "ASSIST_DEBUG": ("logging", "debug"),
 }

@@ -47,7 +47,7 @@ class EscalationRules:
     same_problem_similarity: float = 0.36
     same_problem_similarity_embedder: float = 0.72
     include_organization: bool = True
-    waiting_full_minutes: float = 240.0
+    waiting_half_minutes: float = 180.0
     contacts_full: int = 4
     risk_spread: float = 0.25
     urgent_risk: float = 0.7
@@ -156,7 +156,7 @@ def parse_rules(text: str, source: str = "rules") -> EscalationRules:
         same_problem_similarity=_num(repeat, "same_problem_similarity", 0.36, "[repeat]"),
         same_problem_similarity_embedder=_num(repeat, "same_problem_similarity_embedder", 0.72, "[repeat]"),
         include_organization=bool(repeat.get("include_organization", True)),
-        waiting_full_minutes=_num(risk, "waiting_full_minutes", 240, "[risk]"),
+        waiting_half_minutes=_num(risk, "waiting_half_minutes", 180, "[risk]"),
         contacts_full=int(_num(risk, "contacts_full", 4, "[risk]")),
         risk_spread=_num(risk, "spread", 0.25, "[risk]"),
         urgent_risk=_num(routing, "urgent_risk", 0.7, "[routing]"),
@@ -164,9 +164,9 @@ def parse_rules(text: str, source: str = "rules") -> EscalationRules:
         default_reason=str(routing.get("default_reason") or "no routing rule matched"),
         source=source,
     )
-    if rules.lookback_days < 1 or rules.contacts_full < 1 or rules.waiting_full_minutes <= 0:
+    if rules.lookback_days < 1 or rules.contacts_full < 1 or rules.waiting_half_minutes <= 0:
         raise ConfigError(
-            f"[repeat] lookback_days, [risk] contacts_full and waiting_full_minutes ({source}) "
+            f"[repeat] lookback_days, [risk] contacts_full and waiting_half_minutes ({source}) "
             "must be positive."
         )
     return rules

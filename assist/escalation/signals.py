@@ -89,14 +89,21 @@ def rules_by_signal(rules: EscalationRules, name: str) -> str:
 
 
 def risk_of(values: dict[str, float], rules: EscalationRules) -> float:
-    parts = [
-        values["frustration"],
-        min(1.0, values["waiting_minutes"] / rules.waiting_full_minutes),
-        min(1.0, values["sla_used_share"]),
-        min(1.0, (values["contacts"] - 1) / max(1, rules.contacts_full - 1)),
-    ]
-    strongest = max(parts)
-    return round(min(1.0, strongest + rules.risk_spread * (sum(parts) - strongest)), 3)
+    """See the rules file's [risk] table."""
+    wait = values["waiting_minutes"]
+    parts = sorted(
+        [
+            min(1.0, values["frustration"]),
+            wait / (wait + rules.waiting_half_minutes) if wait > 0 else 0.0,
+            1.0 if values["sla_breached"] else min(1.0, values["sla_used_share"]) ** 2,
+            min(1.0, (values["contacts"] - 1) / max(1, rules.contacts_full - 1)),
+        ],
+        reverse=True,
+    )
+    calm = 1.0 - parts[0]
+    for part in parts[1:]:
+        calm *= 1.0 - rules.risk_spread * part
+    return round(1.0 - calm, 3)
 
 
 def compute_signals(
@@ -138,8 +145,11 @@ def compute_signals(
         # "SLA missed" says it all; "121 % of the SLA used" beside it is noise.
         alerts = tuple(a for a in alerts if rules_by_signal(rules, a.rule) != "sla_used_share")
     reasons = [a.text for a in alerts]
-    if not alerts and mood.reasons:
-        reasons.append(mood.reasons[0].text)
+    if not alerts:  # below every threshold: say what there is, if anything worth a word
+        if waiting is not None and waiting >= 30:
+            reasons.append(f"waiting {humanize_minutes(waiting)} for a reply")
+        if mood.level != "calm" and mood.reasons:
+            reasons.append(mood.reasons[0].text)
     return TicketSignals(
         ticket_id=ticket.id,
         subject=ticket.subject,

@@ -57,6 +57,7 @@ def make_provider(
         return DemoProvider(
             Path(settings.demo_path) if settings.demo_path else None,
             calls_per_minute=settings.calls_per_minute,
+            live_clock=settings.demo_live_clock,
         )
     if token is None:
         from assist.secrets import get_token

@@ -16,6 +16,12 @@ Optional keys of a demo ticket, beyond the conversation:
 Groups come from `groups.json` next to the tickets file (`[{"id", "name", "member"?}]`; the demo
 agent belongs to the groups marked `"member": true`, or to all when none is), else from the
 small built-in list in `assist/data/demo_groups.json`.
+
+The shipped tickets were written as of `RECORDED_NOW` (2026-11-20 09:00 UTC). With
+`live_clock=True` (`[helpdesk] demo_live_clock`, `ASSIST_DEMO_LIVE_CLOCK=1`, what `run-demo.sh`
+uses) every time in the file moves by the same offset so that moment is when the provider was
+created: waits, SLA countdowns and alerts then look as they did when the tickets were written,
+and keep running. Notes and hand-offs made in the demo keep their real times.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import json
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,7 +43,31 @@ from common.errors import ConfigError, NotFoundError
 NAME = "demo"
 DEMO_AGENT = "You"
 """The agent the demo helpdesk is signed in as (also the author of demo notes)."""
+RECORDED_NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+"""The moment the shipped demo tickets describe (see `live_clock`)."""
 _SOLVED = {"solved", "closed", "resolved"}
+
+
+def _shift(value: Any, offset: timedelta) -> Any:
+    when = parse_time(value)
+    return (when + offset).isoformat() if when is not None else value
+
+
+def shift_times(raw: Mapping[str, Any], offset: timedelta) -> dict[str, Any]:
+    """A raw demo ticket with every time in it moved by `offset`."""
+    out = dict(raw)
+    for key in ("created_at", "updated_at"):
+        if key in out:
+            out[key] = _shift(out[key], offset)
+    if isinstance(out.get("sla"), Mapping):
+        out["sla"] = {k: _shift(v, offset) if k.endswith("_due") else v for k, v in out["sla"].items()}
+    out["messages"] = [
+        {**m, "created_at": _shift(m.get("created_at"), offset)} if isinstance(m, Mapping) else m
+        for m in out.get("messages") or ()
+    ]
+    return out
+
+
 _ROLES = {"customer", "agent", "system"}
 
 
@@ -169,12 +199,14 @@ class DemoProvider:
         groups_path: Path | None = None,
         assignments_path: Path | None = None,
         calls_per_minute: int = DEFAULT_CALLS_PER_MINUTE,
+        live_clock: bool = False,
     ) -> None:
         self.tickets_path = Path(tickets_path or default_tickets_path())
         self.notes_path = Path(notes_path or default_notes_path())
         self.groups_path = Path(groups_path or self.tickets_path.parent / "groups.json")
         self.assignments_path = Path(assignments_path or default_assignments_path())
         self._lock = threading.Lock()
+        self._offset = datetime.now(UTC) - RECORDED_NOW if live_clock else timedelta(0)
         self._tickets: dict[str, Mapping[str, Any]] | None = None
         self._groups: list[tuple[Group, bool]] | None = None
         # Nothing goes over a network, but the watcher's budget logic should behave as it does
@@ -199,7 +231,7 @@ class DemoProvider:
                         raise ConfigError(
                             f"{self.tickets_path}:{lineno} is not valid JSON ({exc.msg})."
                         ) from None
-                    tickets[str(raw["id"])] = raw
+                    tickets[str(raw["id"])] = shift_times(raw, self._offset) if self._offset else raw
             self._tickets = tickets
         return self._tickets
 
