@@ -284,11 +284,16 @@ def test_an_injected_instruction_changes_neither_routing_nor_next_step(demo, rul
     injected = dataclasses.replace(
         clean, messages=(dataclasses.replace(first, body=body), *clean.messages[1:])
     )
-    # Without the guard, "refund" in the injected paragraph would route to Billing.
-    assert choose_route(injected, None, rules).group == "Billing"
+    # Without the guard, an untagged ticket would follow the injected paragraph's "refund" to Billing.
+    untagged = dataclasses.replace(injected, tags=(), subject="Question")
+    untagged = dataclasses.replace(
+        untagged, messages=(dataclasses.replace(first, body=INJECTION), *clean.messages[1:])
+    )
+    assert choose_route(untagged, None, rules).group == "Billing"
+    assert build_handoff(untagged, None, rules, now=NOW).target_group == rules.default_group
 
     a, b = handoff_for(clean, rules), handoff_for(injected, rules)
-    assert b.target_group == a.target_group == "Hardware escalations"  # tagged hub; first-reply SLA missed
+    assert b.target_group == a.target_group == "Tier 2 connectivity"  # tagged connectivity, e-104
     assert b.target_reason == a.target_reason
     assert b.next_step == a.next_step
     assert [f.text for f in b.issue] == [f.text for f in a.issue]
@@ -301,7 +306,7 @@ def test_an_injected_instruction_changes_neither_routing_nor_next_step(demo, rul
     assert b.notes and "1001-1" in b.notes[0] and "not followed" in b.notes[0]
     # Even with signals computed on the raw ticket, the route is read without the instructions.
     raw_signals = compute_signals(injected, rules, NOW, frustration=calm)
-    assert build_handoff(injected, raw_signals, rules, now=NOW).target_group == "Hardware escalations"
+    assert build_handoff(injected, raw_signals, rules, now=NOW).target_group == "Tier 2 connectivity"
 
 
 def test_the_demo_injection_ticket_is_not_quoted(demo, rules):
@@ -319,15 +324,16 @@ def test_routing_takes_the_rules_group_and_its_one_line_reason(demo, rules):
     signals = compute_signals(ticket, rules, NOW, frustration=calm)
     h = build_handoff(ticket, signals, rules, now=NOW)
     assert (h.target_group, h.target_reason) == (
-        "Hardware escalations",
-        "Hardware escalations: device fault or replacement (tagged hub); urgent: first reply SLA missed",
+        "Tier 2 connectivity",
+        "Tier 2 connectivity: connection problem (tagged connectivity; tagged e-104; mentions “offline”); "
+        "urgent: first reply SLA missed",
     )
     assert h.target_reason == choose_route(ticket, signals, rules).reason
     assert h.next_step.text.endswith(f"Hand to {h.target_reason}.")
     # Not urgent before the first-reply target: the group without the urgent override.
     early = NOW - timedelta(hours=3)
     h = build_handoff(ticket, compute_signals(ticket, rules, early, frustration=calm), rules, now=early)
-    assert h.target_group == "Tier 2 hardware" and "urgent" not in h.target_reason
+    assert h.target_group == "Tier 2 connectivity" and "urgent" not in h.target_reason
 
 
 def test_consulted_kb_sections_steer_routing(rules):
@@ -463,10 +469,10 @@ def _cli(args: list[str], stdin: str, monkeypatch, capsys) -> tuple[int, str, st
 
 def test_cli_prints_the_summary_and_json(scorer, monkeypatch, capsys):
     code, out, _ = _cli(["1001"], "", monkeypatch, capsys)
-    assert code == 0 and "**Handoff summary: #1001" in out and "Hand to: Hardware escalations" in out
+    assert code == 0 and "**Handoff summary: #1001" in out and "Hand to: Tier 2 connectivity" in out
     code, out, _ = _cli(["1001", "--json"], "", monkeypatch, capsys)
     data = json.loads(out)
-    assert code == 0 and data["target_group"] == "Hardware escalations" and data["phrased_by"] == "extractive"
+    assert code == 0 and data["target_group"] == "Tier 2 connectivity" and data["phrased_by"] == "extractive"
     assert set(data["issue"][0]) == {"text", "message_id", "at", "quote"}
     assert (
         data["note"].startswith("**Handoff summary")
@@ -492,8 +498,8 @@ def test_cli_reassign_refuses_without_confirmation(scorer, monkeypatch, capsys, 
     before = demo.get_ticket("1001")
     code, _, err = _cli(["1001", "--reassign"], "n\n", monkeypatch, capsys)
     assert code == 1
-    assert "Re-assign #1001 to Hardware escalations?" in err
-    assert "Why: Hardware escalations: device fault or replacement (tagged hub)" in err
+    assert "Re-assign #1001 to Tier 2 connectivity?" in err
+    assert "Why: Tier 2 connectivity: connection problem (tagged connectivity" in err
     assert "Not re-assigned" in err
     after = demo.get_ticket("1001")
     assert after.group == before.group and len(after.messages) == len(before.messages)
@@ -505,10 +511,10 @@ def test_cli_reassign_refuses_without_confirmation(scorer, monkeypatch, capsys, 
 def test_cli_reassign_proceeds_on_yes(scorer, monkeypatch, capsys, demo):
     _needs_reassign(demo)
     code, out, err = _cli(["1001", "--reassign", "--json"], "y\n", monkeypatch, capsys)
-    assert code == 0 and "Re-assign #1001 to Hardware escalations?" in err
+    assert code == 0 and "Re-assign #1001 to Tier 2 connectivity?" in err
     data = json.loads(out)  # the question went to stderr: stdout is still JSON
-    target = next(g for g in demo.groups() if g.name == "Hardware escalations")
-    assert data["reassigned"] == {"group": "Hardware escalations", "group_id": target.id}
+    target = next(g for g in demo.groups() if g.name == "Tier 2 connectivity")
+    assert data["reassigned"] == {"group": "Tier 2 connectivity", "group_id": target.id}
     ticket = demo.get_ticket("1001")
     assert ticket.group == target.id
     notes = [m for m in ticket.messages if not m.public]

@@ -28,18 +28,29 @@ def _customer_text(ticket: Ticket) -> str:
     return "\n".join(words)
 
 
-def _matches(route: Route, ticket: Ticket, text: str, sections: Sequence[str]) -> list[str]:
+# A tag is the team's own classification, a KB section what the agent found relevant, a word in
+# the customer's text the weakest hint ("refund" comes up in shipping complaints too).
+_WEIGHTS = {"tag": 3.0, "section": 2.0, "keyword": 1.0}
+
+
+def _matches(route: Route, ticket: Ticket, text: str, sections: Sequence[str]) -> tuple[float, list[str]]:
     found: list[str] = []
+    score = 0.0
     tags = {t.lower() for t in ticket.tags}
-    found += [f"tagged {t}" for t in route.tags if t in tags]
-    for word in route.keywords:
-        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE):
-            found.append(f"mentions “{word}”")
+    for tag in route.tags:
+        if tag in tags:
+            found.append(f"tagged {tag}")
+            score += _WEIGHTS["tag"]
     for pattern in route.sections:
         hit = next((s for s in sections if fnmatch.fnmatch(s.lower(), pattern.lower())), None)
         if hit:
             found.append(f"KB section {hit}")
-    return found
+            score += _WEIGHTS["section"]
+    for word in route.keywords:
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE):
+            found.append(f"mentions “{word}”")
+            score += _WEIGHTS["keyword"]
+    return score, found
 
 
 def choose_route(
@@ -48,7 +59,8 @@ def choose_route(
     rules: EscalationRules,
     consulted_sections: Sequence[str] = (),
 ) -> RouteChoice:
-    """The first route with a match wins; the most specific evidence is named first."""
+    """The route with the strongest evidence wins (tags 3, KB sections 2, words 1 each; the
+    earlier route on a tie); the strongest evidence is named first."""
     urgent_because = ""
     if signals is not None:
         if signals.sla and signals.sla.breached:
@@ -56,10 +68,13 @@ def choose_route(
         elif signals.risk >= rules.urgent_risk:
             urgent_because = (signals.risk_reasons or (f"risk {signals.risk:.2f}",))[0]
     text = _customer_text(ticket)
+    best: tuple[float, Route, list[str]] | None = None
     for route in rules.routes:
-        found = _matches(route, ticket, text, consulted_sections)
-        if not found:
-            continue
+        score, found = _matches(route, ticket, text, consulted_sections)
+        if found and (best is None or score > best[0]):
+            best = (score, route, found)
+    if best is not None:
+        _, route, found = best
         urgent = bool(urgent_because) and bool(route.urgent_group)
         group = route.urgent_group if urgent else route.group
         reason = f"{group}: {route.reason} ({'; '.join(found[:3])})"

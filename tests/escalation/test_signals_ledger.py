@@ -135,6 +135,16 @@ def test_route_by_tag_keyword_and_urgency():
     assert by_section.group == "Tier 2 hardware" and "KB section" in by_section.reason
 
 
+def test_a_tag_outweighs_a_word_the_customer_used():
+    shipping = ticket(
+        messages=(msg("1", "customer", 0, "It says delivered but nothing came. I want a refund."),),
+        subject="Nothing arrived",
+        tags=("shipping",),
+    )
+    choice = choose_route(shipping, None, RULES)
+    assert choice.group == "Logistics" and choice.matched[0] == "tagged shipping"
+
+
 def test_instructions_in_the_ticket_do_not_pick_the_group():
     t = ticket(
         messages=(
