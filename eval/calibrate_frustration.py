@@ -89,21 +89,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from models.embedder import SentenceTransformerEmbedder
 
         similarity = embedder_similarity(SentenceTransformerEmbedder())
-    scored: dict[str, list[tuple[str, float]]] = {"tune": [], "holdout": []}
+    scored: dict[str, list[tuple[str, float]]] = {"tune": [], "holdout": [], "blind": []}
     for row in load(args.file):
         now = parse_time(row["now"]) or datetime.fromisoformat(row["now"])
         mood = score_frustration(map_ticket(row), now, similarity=similarity, cues=cues)
-        scored[row.get("split", "tune")].append((row["label"], mood.score))
+        scored[row.get("split", "blind")].append((row["label"], mood.score))
         if args.verbose:
             mark = "" if predict(mood.score) == row["label"] else "  <-- " + predict(mood.score)
-            print(f"{row['id']} {row['split']:7} {row['lang']} {row['label']:7} {mood.score:.2f}{mark}")
+            split = row.get("split", "blind")
+            print(f"{row['id']} {split:7} {row['lang']} {row['label']:7} {mood.score:.2f}{mark}")
             print("    trend " + " → ".join(f"{p.score:.2f}" for p in mood.trend))
             for r in mood.reasons:
                 print(f"    {r.weight:.2f} {r.code:18} {r.text}  [{r.message_id}]")
     if args.verbose:
         print()
 
-    everything = scored["tune"] + scored["holdout"]
+    scored = {k: v for k, v in scored.items() if v}  # a file without splits is a blind set
+    everything = [row for rows in scored.values() for row in rows]
     for split, rows in (*scored.items(), ("all", everything)):
         print(f"== {split} ({len(rows)} conversations)")
         means = {}
@@ -130,8 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print()
 
+    if "tune" not in scored:
+        return 0
     lo, hi, acc = best_thresholds(scored["tune"])
-    hold_acc, _ = confusion(scored["holdout"], lo, hi)
+    hold_acc, _ = confusion(scored.get("holdout", []), lo, hi)
     print(
         f"== threshold search on tune: elevated ≥ {lo}, high ≥ {hi} → tune {acc:.0%}, holdout {hold_acc:.0%}"
     )
