@@ -93,3 +93,17 @@ def test_first_run_offers_no_demo_when_it_chose_the_helpdesk(qtbot, tmp_path):
     assert "Try the demo" not in labels
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save).text() == "Check and save"
     assert pool.shutdown(5000)
+
+
+def test_settings_screenshot_flag_saves_the_dialog(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtGui import QImage
+
+    from ui.app import main
+
+    system = tmp_path / "system.toml"
+    system.write_text(SYSTEM)
+    monkeypatch.setenv("ASSIST_SYSTEM_CONFIG", str(system))
+    out = tmp_path / "shots" / "settings.png"
+    assert main(["--settings-screenshot", str(out), "--light"]) == 0
+    image = QImage(str(out))
+    assert image.width() >= 440 and image.height() > 150
