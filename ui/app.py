@@ -4,10 +4,19 @@
     assist-sidebar --demo               # demo helpdesk + demo KB (the index is built on first start)
     assist-sidebar --demo --ticket 1001 --screenshot docs/sidebar-light.png --light
     assist-sidebar --db ~/kb-index --dark
+    assist-sidebar --demo --queue --screenshot docs/queue.png --light --size 420x900
+    assist-sidebar --demo --ticket 1003 --handoff --screenshot docs/handoff-1003.png --light
 
-`--screenshot PATH` opens the window on `--ticket`, waits until its cards, answer and draft are
-complete, saves a PNG of the window and exits (0 when complete, 1 on timeout with a partial
-picture). It works offscreen (`QT_QPA_PLATFORM=offscreen`) and under Xvfb.
+`--screenshot PATH` opens the window on `--ticket`, waits until its cards, answer, draft and
+escalation signals are complete, saves a PNG of the window and exits (0 when complete, 1 on timeout
+with a partial picture). With `--queue` it shows the queue view instead and waits for the first
+queue refresh; with `--handoff` it then opens the handoff dialog for `--ticket` and saves a picture
+of the dialog once its summary is built. It works offscreen (`QT_QPA_PLATFORM=offscreen`) and under
+Xvfb.
+
+Escalation prevention (`[escalation]` in config.toml): the signals strip of the open ticket, the
+queue view (Queue button, tray menu), the background queue watch with tray notifications (a banner
+where there is no tray), and the handoff dialog.
 
 Everything is built here and passed down (no globals): settings, preferences, the engine, the
 helpdesk provider, the worker pool, the controller, the window, the tray and the watchers. The
@@ -66,6 +75,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
         help="window size for --screenshot, WxH (default %(default)s)",
     )
+    parser.add_argument("--queue", action="store_true", help="open the queue view (my tickets by risk)")
+    parser.add_argument(
+        "--handoff",
+        action="store_true",
+        help="open the handoff dialog for --ticket (with --screenshot: a picture of the dialog)",
+    )
     theme = parser.add_mutually_exclusive_group()
     theme.add_argument("--dark", action="store_true", help="dark theme (default: follow the system)")
     theme.add_argument("--light", action="store_true", help="light theme")
@@ -109,6 +124,12 @@ class Sidebar:
         self.clipboard: Any = None
         self.tray: Any = None
         self._dialog: Any = None
+        self.rules: Any = None
+        self.ledger: Any = None
+        self.consulted_log: Any = None
+        self.escalation: Any = None
+        self.watcher: Any = None
+        self.handoff_dialog: Any = None
 
         db, builder = self._index_choice(args)
         self.engine = Engine(settings, db=db)
@@ -131,6 +152,9 @@ class Sidebar:
             emit(self.controller.banner_shown, "config", "error", config_error, "settings")
         if provider_error:
             emit(self.controller.banner_shown, "helpdesk", "error", provider_error, "settings")
+        self._build_escalation(provider)
+        if not args.screenshot or args.queue:
+            self._start_queue_watch(provider)
         if not args.screenshot:
             self._start_watchers()
             self._start_tray()
@@ -195,13 +219,151 @@ class Sidebar:
                 "",
             )
 
+    def _build_escalation(self, provider: Any) -> None:
+        """Rules, alert ledger, consulted-articles log and the open ticket's signals."""
+        from assist.escalation.ledger import AlertLedger
+        from assist.escalation.rules import load_rules
+        from common.errors import ConfigError
+        from common.paths import data_dir
+        from ui.sidebar.escalation import EscalationController
+
+        esc = self.settings.escalation
+        try:
+            self.rules = load_rules(esc.rules_path)
+        except ConfigError as exc:
+            self.rules = load_rules(None)
+            emit(
+                self.controller.banner_shown,
+                "escalation",
+                "error",
+                f"{exc} Using the built-in escalation rules meanwhile.",
+                "settings",
+            )
+        self.ledger = AlertLedger(data_dir() / "alert_ledger.json")
+        self.consulted_log = self._open_consulted_log()
+        if self.consulted_log is not None:
+            from ui.sidebar.consulted import ConsultedRecorder
+
+            self.controller.consulted = ConsultedRecorder(self.consulted_log, self.pool)
+        self.escalation = EscalationController(
+            provider, self.pool, self.rules, self.ledger, notify=esc.notify, parent=self.app
+        )
+        # The agent looking at the queue sees every alert there; no banner needed on top of it.
+        self.escalation.banner_suppressed = lambda: self.window.pages.currentWidget() is self.window.queue
+        c, e, w = self.controller, self.escalation, self.window
+        c.ticket_loading.connect(e.on_ticket_loading)
+        c.ticket_changed.connect(e.on_ticket_changed)
+        c.ticket_updated.connect(e.on_ticket_updated)
+        e.signals_computing.connect(w.signals_strip.on_computing)
+        e.signals_ready.connect(w.signals_strip.on_signals)
+        e.signals_ready.connect(w.on_signals_ready)
+        e.signals_failed.connect(w.signals_strip.on_failed)
+        e.snoozed.connect(w.signals_strip.on_snoozed)
+        e.banner_shown.connect(w.banners.on_banner_shown)
+        w.signals_strip.snooze_minutes = self.rules.snooze_minutes
+        w.signals_strip.snooze_requested.connect(e.snooze)
+        w.handoff_requested.connect(self.on_handoff_requested)
+
+    @staticmethod
+    def _open_consulted_log() -> Any:
+        import sqlite3
+
+        try:
+            from assist.escalation.consulted import ConsultedLog
+
+            return ConsultedLog()
+        except (ImportError, OSError, sqlite3.Error) as exc:
+            log.warning("consulted articles are not recorded: %r", exc)
+            return None
+
+    def _start_queue_watch(self, provider: Any) -> None:
+        """Follow my queue in the background (its own thread; never the GUI thread)."""
+        from assist.escalation.queue import QueueWatch
+        from ui.queue_watch import QueueWatcher
+
+        if provider is None:
+            return
+        esc = self.settings.escalation
+        watch = QueueWatch(
+            provider,
+            self.rules,
+            ledger=self.ledger,
+            include_group_unassigned=esc.include_group_unassigned,
+            budget_share=esc.budget_share,
+        )
+        self.watcher = QueueWatcher(watch, esc.poll_seconds, parent=self.app)
+        queue = self.window.queue
+        self.watcher.refresh_started.connect(queue.on_refresh_started)
+        self.watcher.refreshed.connect(queue.on_refreshed)
+        self.watcher.refreshed.connect(self.escalation.on_queue_refreshed)
+        self.watcher.refreshed.connect(self.on_queue_refreshed)
+        self.watcher.alerts_raised.connect(self.escalation.on_alerts_raised)
+        self.watcher.failed.connect(queue.on_failed)
+        queue.refresh_requested.connect(self.watcher.refresh_now)
+        self.watcher.start()
+
+    def _stop_queue_watch(self) -> None:
+        if self.watcher is not None:
+            self.window.queue.refresh_requested.disconnect(self.watcher.refresh_now)
+            self.watcher.shutdown()
+            self.watcher.deleteLater()
+            self.watcher = None
+
+    def on_queue_refreshed(self, refresh: Any) -> None:
+        self.window.set_queue_alerts(sum(1 for row in refresh.rows if row.signals.alerts))
+
     def _start_tray(self) -> None:
         from ui.tray import Tray
 
         if Tray.available():
-            self.tray = Tray(self.window, parent=self.app)
+            self.tray = Tray(self.window, parent=self.app, snooze_minutes=self.rules.snooze_minutes)
             self.tray.quit_requested.connect(self.app.quit)
+            self.tray.ticket_requested.connect(self.on_ticket_requested)
+            self.tray.queue_requested.connect(self.on_queue_requested)
+            self.tray.snooze_requested.connect(self.escalation.snooze_ticket)
+            self.escalation.tray = self.tray
             self.tray.show()
+
+    def on_ticket_requested(self, ticket_id: str) -> None:
+        """A notification was clicked: bring the sidebar up on that ticket."""
+        if not self.window.isVisible() or self.window.isMinimized():
+            self.window.toggle_visible()
+        self.window.on_ticket_requested(ticket_id)
+
+    def on_queue_requested(self) -> None:
+        if not self.window.isVisible() or self.window.isMinimized():
+            self.window.toggle_visible()
+        self.window.show_queue(True)
+
+    def on_handoff_requested(self, ticket_id: str) -> Any:
+        """Open the handoff dialog for the open ticket; returns it (None if no ticket is open)."""
+        from ui.handoff_dialog import HandoffDialog
+
+        ticket = self.controller.ticket
+        if ticket is None or ticket.id != ticket_id:
+            self.window.status.setText("Open the ticket first; it is still loading.")
+            return None
+        if self.handoff_dialog is not None:
+            self.handoff_dialog.close()
+        dialog = HandoffDialog(
+            ticket,
+            self.controller.provider,
+            self.pool,
+            self.rules,
+            history=self.escalation.history_for(ticket.id),
+            consulted=self.consulted_log,
+            parent=self.window,
+        )
+        dialog.reassigned.connect(self.on_reassigned)
+        self.handoff_dialog = dialog
+        dialog.start()
+        dialog.open()
+        return dialog
+
+    def on_reassigned(self, _group: str) -> None:
+        self.controller.refresh()
+        if self.watcher is not None:
+            self.watcher.refresh_now()
 
     # -- runtime ----------------------------------------------------------------------------------
 
@@ -247,6 +409,9 @@ class Sidebar:
             provider, error = self._make_provider(settings)
             self.controller._site = self._site(settings)
             self.controller.set_provider(provider)
+            self.escalation.set_provider(provider)
+            self._stop_queue_watch()
+            self._start_queue_watch(provider)
             if error:
                 emit(self.controller.banner_shown, "helpdesk", "error", error, "settings")
             if self.clipboard is not None:
@@ -267,35 +432,105 @@ class Sidebar:
         if self.clipboard is not None:
             self.clipboard.stop()
             self.clipboard = None
+        self._stop_queue_watch()
+        self.escalation.shutdown()
         self.controller.shutdown()
+        if self.consulted_log is not None:
+            self.consulted_log.close()
         self.engine.close()
 
 
 class Screenshot:
-    """`--screenshot`: grab the window once the ticket's cards, answer and draft are complete."""
+    """`--screenshot`: grab the window once what it shows is complete.
 
-    def __init__(self, sidebar: Sidebar, path: Path, ticket_id: str | None, timeout: float) -> None:
+    - default: the ticket's cards, answer and draft (`ticket_complete`) and its escalation signals;
+    - `--queue`: the first queue refresh;
+    - `--handoff`: the ticket as above, then the handoff dialog once its summary is built (the
+      picture is of the dialog).
+    """
+
+    def __init__(
+        self,
+        sidebar: Sidebar,
+        path: Path,
+        ticket_id: str | None,
+        timeout: float,
+        *,
+        queue: bool = False,
+        handoff: bool = False,
+        size: tuple[int, int] | None = None,
+    ) -> None:
         from PySide6.QtCore import QTimer
 
         self.sidebar = sidebar
         self.path = path
         self.ticket_id = (ticket_id or "").lstrip("#")
+        self.handoff = handoff
+        self.size = size
+        self.dialog: Any = None
         self.exit_code = 1
-        sidebar.controller.ticket_complete.connect(self.on_ticket_complete)
+        self.partial = False
+        self.waiting: set[str] = set()
+        if queue and not handoff:
+            self.waiting.add("queue")
+            if sidebar.watcher is not None:
+                sidebar.watcher.refreshed.connect(lambda _r: self.done("queue"))
+                sidebar.watcher.failed.connect(lambda _r: self.done("queue", ok=False))
+        else:
+            self.waiting.add("ticket")
+            sidebar.controller.ticket_complete.connect(self.on_ticket_complete)
+            if sidebar.escalation is not None:
+                self.waiting.add("signals")
+                sidebar.escalation.signals_ready.connect(self.on_signals_ready)
+                sidebar.escalation.signals_failed.connect(self.on_signals_failed)
         self._timeout = QTimer(sidebar.app)
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self.on_timeout)
         self._timeout.start(int(timeout * 1000))
 
+    def _mine(self, ticket_id: str) -> bool:
+        return not self.ticket_id or ticket_id == self.ticket_id
+
     def on_ticket_complete(self, ticket_id: str) -> None:
+        if self._mine(ticket_id):
+            self.done("ticket")
+
+    def on_signals_ready(self, signals: Any) -> None:
+        if self._mine(signals.ticket_id):
+            self.done("signals")
+
+    def on_signals_failed(self, ticket_id: str, _why: str) -> None:
+        if self._mine(ticket_id):
+            self.done("signals", ok=False)
+
+    def done(self, what: str, ok: bool = True) -> None:
         from PySide6.QtCore import QTimer
 
-        if self.ticket_id and ticket_id != self.ticket_id:
+        if what not in self.waiting:
+            return
+        self.waiting.discard(what)
+        self.partial = self.partial or not ok
+        if self.waiting:
+            return
+        if self.handoff and self.dialog is None:
+            self.open_handoff()
             return
         self._timeout.stop()
-        self.exit_code = 0
+        self.exit_code = 1 if self.partial else 0
         # One more turn of the event loop so the final answer and draft are laid out and painted.
         QTimer.singleShot(300, self.grab)
+
+    def open_handoff(self) -> None:
+        ticket = self.sidebar.controller.ticket
+        self.waiting.add("handoff")
+        self.dialog = self.sidebar.on_handoff_requested(ticket.id if ticket else self.ticket_id)
+        if self.dialog is None:
+            self.done("handoff", ok=False)
+            return
+        if self.size:
+            self.dialog.resize(*self.size)
+        self.dialog.built.connect(lambda _h: self.done("handoff"))
+        self.dialog.build_failed.connect(lambda _r: self.done("handoff", ok=False))
 
     def on_timeout(self) -> None:
         print("assist-sidebar: --screenshot timed out; saving what is shown", file=sys.stderr)
@@ -303,7 +538,8 @@ class Screenshot:
 
     def grab(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        ok = self.sidebar.window.grab().save(str(self.path), "PNG")
+        target = self.dialog if self.dialog is not None else self.sidebar.window
+        ok = target.grab().save(str(self.path), "PNG")
         if not ok:
             print(f"assist-sidebar: could not write {self.path}", file=sys.stderr)
             self.exit_code = 1
@@ -437,9 +673,12 @@ def main(argv: list[str] | None = None) -> int:
 
     window = SidebarWindow(prefs if not args.screenshot else None, tone=settings.answer.tone)
     window.theme_actions.get(mode, window.theme_actions["auto"]).setChecked(True)
+    w, _, h = args.size.partition("x")
+    size = (int(w), int(h or SCREENSHOT_SIZE[1]))
     if args.screenshot:
-        w, _, h = args.size.partition("x")
-        window.resize(int(w), int(h or SCREENSHOT_SIZE[1]))
+        window.resize(*size)
+    if args.queue:
+        window.show_queue(True)
     window.show()
     app.processEvents()  # paint the window before the heavier imports below
     if args.quit_after_shown:
@@ -451,7 +690,27 @@ def main(argv: list[str] | None = None) -> int:
 
     config_error = config_error or binding_problem()
     sidebar = Sidebar(app, window, prefs, settings, args, config_error, effective.locked_keys())
-    shot = Screenshot(sidebar, args.screenshot, args.ticket, args.timeout) if args.screenshot else None
+    shot = None
+    if args.screenshot:
+        shot = Screenshot(
+            sidebar,
+            args.screenshot,
+            args.ticket,
+            args.timeout,
+            queue=args.queue,
+            handoff=args.handoff,
+            size=size,
+        )
+    elif args.handoff and args.ticket:
+        ticket_id = args.ticket.lstrip("#")
+        opened: list[bool] = []
+
+        def open_handoff(signals: Any) -> None:
+            if signals.ticket_id == ticket_id and not opened:
+                opened.append(True)
+                sidebar.on_handoff_requested(ticket_id)
+
+        sidebar.escalation.signals_ready.connect(open_handoff)
     QTimer.singleShot(0, sidebar.start)
     code = app.exec()
     window.close()

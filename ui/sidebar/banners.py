@@ -20,6 +20,13 @@ ACTION_LABELS = {
 ICONS = {"info": "ℹ", "warning": "⚠", "error": "⛔", "success": "✓"}
 
 
+def action_label(action: str) -> str:
+    """The button text of an action key; "open:1003" (an alert without a tray) is "Open #1003"."""
+    if action.startswith("open:"):
+        return f"Open #{action.removeprefix('open:')}"
+    return ACTION_LABELS.get(action, action)
+
+
 class Banner(QFrame):
     """One banner.
 
@@ -56,7 +63,7 @@ class Banner(QFrame):
         self.level, self.action = level, action
         self.label.setText(text)
         self.icon.setText(ICONS.get(level, ""))
-        self.button.setText(ACTION_LABELS.get(action, action))
+        self.button.setText(action_label(action))
         self.button.setVisible(bool(action))
         self.setAccessibleName(f"{level}: {text}")
         self.restyle()

@@ -44,6 +44,7 @@ from ui.workers import Gate, WorkerPool
 if TYPE_CHECKING:
     from assist.engine import Engine
     from assist.helpdesk.base import HelpdeskProvider
+    from ui.sidebar.consulted import ConsultedRecorder
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,8 @@ class SidebarController(QObject):
         self._retry_exc: HelpdeskError | None = None
         self.provider: ObservedProvider | None = None
         self.tracker: ActiveTicketTracker | None = None
+        self.consulted: ConsultedRecorder | None = None
+        """Records the articles shown, opened and cited per ticket (set by the app)."""
         self._tracker_state.connect(self.on_tracker_state)
 
         self._poll_timer = QTimer(self)
@@ -545,6 +548,7 @@ class SidebarController(QObject):
         self._ticket_result = self._current_result = result
         self._mode = "ticket"
         emit(self.results_ready, result, "ticket")
+        self._record_shown(result)
         emit(self.answer_started, "")
         if not result.abstained and result.hits:
             emit(self.answer_preview, preview)
@@ -676,6 +680,7 @@ class SidebarController(QObject):
         result, preview = value
         self._current_result = result
         emit(self.results_ready, result, "question")
+        self._record_shown(result)
         emit(self.answer_started, question)
         if not result.abstained and result.hits:
             emit(self.answer_preview, preview)
@@ -706,6 +711,7 @@ class SidebarController(QObject):
             emit(self.note_failed, "There is no ticket or no text to save.")
             return
         provider, ticket_id = self.provider, self._ticket.id
+        self.record_cited()
         emit(self.status_changed, "Saving the internal note…")
         self.pool.submit(
             lambda _ev: provider.add_internal_note(ticket_id, body),
@@ -751,6 +757,8 @@ class SidebarController(QObject):
         hit = next((h for h in result.hits if h.doc_uid == doc_uid), None) if result else None
         if hit is None:
             return
+        if self.consulted is not None and self._ticket is not None:
+            self.consulted.opened(self._ticket.id, hit)
         from ui.sidebar.sources import source_location
 
         self.pool.submit(
@@ -764,6 +772,24 @@ class SidebarController(QObject):
             QDesktopServices.openUrl(QUrl(url))
         else:
             emit(self.status_changed, "This article has no link and its export file is gone.")
+
+    # -- consulted articles (for the handoff summary) ---------------------------------------------
+
+    def _record_shown(self, result: SearchResult) -> None:
+        """The cards the sidebar shows for the ticket (or a question about it)."""
+        from ui.sidebar.cards import MAX_CARDS
+
+        if self.consulted is not None and self._ticket is not None and not result.abstained:
+            hits = sorted(result.hits, key=lambda h: h.rank)[:MAX_CARDS]
+            self.consulted.shown(self._ticket.id, hits)
+
+    def record_cited(self) -> None:
+        """The agent copied (or saved) the draft: the articles it is based on count as cited."""
+        draft, ticket = self._ticket_draft, self._ticket
+        if self.consulted is None or draft is None or ticket is None:
+            return
+        hits = self._ticket_result.hits if self._ticket_result is not None else ()
+        self.consulted.cited(ticket.id, draft.sources, hits)
 
     # -- shutdown ---------------------------------------------------------------------------------
 

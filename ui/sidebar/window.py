@@ -3,8 +3,12 @@
 Widgets render and forward; `connect_controller()` wires them to a `SidebarController` (all
 logic and every worker live there).
 
+Two pages: the open ticket (header, escalation signals, cards, answer, draft, ask box) and the
+queue (my tickets by escalation risk); the Queue button in the top row switches between them.
+
 Keyboard: Alt+Left/Right previous/next ticket, Ctrl+G pin a ticket, Ctrl+L ask, Ctrl+Shift+C copy
-the draft, F5 refresh, Ctrl+, settings, Ctrl+Shift+A hide (the tray icon shows it again).
+the draft, Ctrl+Shift+L the queue, F5 refresh, Ctrl+, settings, Ctrl+Shift+A hide (the tray icon
+shows it again).
 """
 
 from __future__ import annotations
@@ -21,19 +25,23 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSizePolicy,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from assist import Ticket
+from assist.escalation.model import TicketSignals
 from ui.qtcompat import emit
+from ui.queue_view import QueueView
 from ui.sidebar.answer import AnswerView
 from ui.sidebar.banners import BannerArea
 from ui.sidebar.cards import CardsView
 from ui.sidebar.controller import SidebarController
 from ui.sidebar.draft import AskBox, DraftEditor, FeedbackBar
 from ui.sidebar.header import TicketHeader
+from ui.sidebar.signals import SignalsStrip
 from ui.theme import accents
 
 MIN_WIDTH = 360
@@ -58,11 +66,13 @@ class SidebarWindow(QMainWindow):
         settings_requested(): open the Settings dialog.
         theme_requested(str): "auto", "light" or "dark".
         quit_requested(): Quit from the menu.
+        handoff_requested(str): "Hand off…" pressed for this ticket id.
     """
 
     settings_requested = Signal()
     theme_requested = Signal(str)
     quit_requested = Signal()
+    handoff_requested = Signal(str)
 
     def __init__(self, prefs: QSettings | None = None, tone: str = "friendly", parent: QWidget | None = None):
         super().__init__(parent)
@@ -101,12 +111,17 @@ class SidebarWindow(QMainWindow):
         self.next_button.setText("▶")
         self.next_button.setToolTip("Next ticket (Alt+Right)")
         self.next_button.setAccessibleName("Next ticket")
+        self.queue_button = QToolButton(central)
+        self.queue_button.setText("Queue")
+        self.queue_button.setCheckable(True)
+        self.queue_button.setToolTip("My open tickets by escalation risk (Ctrl+Shift+L)")
+        self.queue_button.setAccessibleName("My queue by risk")
         self.menu_button = QToolButton(central)
         self.menu_button.setText("☰")
         self.menu_button.setToolTip("Menu")
         self.menu_button.setAccessibleName("Menu")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        for w in (self.prev_button, self.picker, self.next_button, self.menu_button):
+        for w in (self.prev_button, self.picker, self.next_button, self.queue_button, self.menu_button):
             top.addWidget(w)
         outer.addLayout(top)
 
@@ -123,12 +138,14 @@ class SidebarWindow(QMainWindow):
         column.setContentsMargins(0, 0, 4, 0)
         column.setSpacing(6)
         self.header = TicketHeader(body)
+        self.signals_strip = SignalsStrip(body)
         self.cards = CardsView(body)
         self.answer = AnswerView(body)
         self.feedback = FeedbackBar(body)
         self.draft = DraftEditor(tone, body)
         self.sections: list[QLabel] = []
         column.addWidget(self.header)
+        column.addWidget(self.signals_strip)
         column.addWidget(self._line(body))
         for title, widgets in (
             ("Articles", [self.cards]),
@@ -146,10 +163,20 @@ class SidebarWindow(QMainWindow):
                 column.addWidget(w)
         column.addStretch(1)
         self.scroll.setWidget(body)
-        outer.addWidget(self.scroll, 1)
 
-        self.ask = AskBox(central)
-        outer.addWidget(self.ask)
+        # -- the two pages: the open ticket (with the ask box) and the queue --
+        self.pages = QStackedWidget(central)
+        self.ticket_page = QWidget(self.pages)
+        page = QVBoxLayout(self.ticket_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(6)
+        page.addWidget(self.scroll, 1)
+        self.ask = AskBox(self.ticket_page)
+        page.addWidget(self.ask)
+        self.queue = QueueView(self.pages)
+        self.pages.addWidget(self.ticket_page)
+        self.pages.addWidget(self.queue)
+        outer.addWidget(self.pages, 1)
         self.status = QLabel("Starting…", central)
         self.status.setObjectName("status")
         self.status.setWordWrap(False)
@@ -165,6 +192,10 @@ class SidebarWindow(QMainWindow):
         self.pin_edit.returnPressed.connect(self.on_pin_entered)
         self.draft.save_note_requested.connect(self.on_save_note_requested)
         self.draft.copied.connect(self.on_copied)
+        self.queue_button.toggled.connect(self.show_queue)
+        self.queue.ticket_requested.connect(self.on_ticket_requested)
+        self.signals_strip.ticket_requested.connect(self.on_ticket_requested)
+        self.signals_strip.handoff_requested.connect(self.handoff_requested)
         self.restyle()
         self.restore_prefs()
 
@@ -215,6 +246,7 @@ class SidebarWindow(QMainWindow):
             ("Ctrl+G", self.on_pin_shortcut),
             ("Ctrl+L", self.ask.setFocus),
             ("Ctrl+Shift+C", self.draft.on_copy_clicked),
+            ("Ctrl+Shift+L", self.queue_button.toggle),
             ("Ctrl+Shift+A", self.toggle_visible),
         ):
             QShortcut(QKeySequence(keys), self, activated=slot)
@@ -225,6 +257,7 @@ class SidebarWindow(QMainWindow):
         """Connect every view to the controller (and back)."""
         self.controller = c
         c.ticket_loading.connect(self.header.on_ticket_loading)
+        c.ticket_loading.connect(self.signals_strip.on_ticket_loading)
         c.ticket_loading.connect(self.on_ticket_loading)
         c.ticket_changed.connect(self.header.on_ticket_changed)
         c.ticket_changed.connect(self.on_ticket_changed)
@@ -272,6 +305,8 @@ class SidebarWindow(QMainWindow):
         for b in self.feedback.buttons.values():
             b.setText(b.text().rstrip(" ✓"))
         self._select_in_picker(ticket.id)
+        self.queue.set_current(ticket.id)
+        self.header.sla.setVisible(True)
         self.scroll.verticalScrollBar().setValue(0)
 
     def on_tickets_listed(self, tickets: list[Ticket]) -> None:
@@ -285,6 +320,8 @@ class SidebarWindow(QMainWindow):
         active = self.controller.ticket.id if self.controller and self.controller.ticket else current
         if active:
             self._select_in_picker(active)
+        else:
+            self.pin_edit.setCursorPosition(0)  # "#1001 Subject…", not the subject's tail
 
     def _select_in_picker(self, ticket_id: str) -> None:
         index = self.picker.findData(ticket_id)
@@ -380,6 +417,33 @@ class SidebarWindow(QMainWindow):
 
     def on_copied(self, _text: str) -> None:
         self.status.setText("Draft copied. Paste it into your reply.")
+        if self.controller is not None:
+            self.controller.record_cited()
+
+    def on_signals_ready(self, signals: TicketSignals) -> None:
+        """The strip shows the SLA clock in more detail: the header's SLA line would repeat it."""
+        if self.header.ticket is not None and self.header.ticket.id == signals.ticket_id:
+            self.header.sla.setVisible(signals.sla is None)
+
+    # -- the queue page ---------------------------------------------------------------------------
+
+    def show_queue(self, on: bool = True) -> None:
+        """Switch to the queue (True) or back to the open ticket (False)."""
+        self.pages.setCurrentWidget(self.queue if on else self.ticket_page)
+        if self.queue_button.isChecked() != on:
+            self.queue_button.blockSignals(True)
+            self.queue_button.setChecked(on)
+            self.queue_button.blockSignals(False)
+
+    def set_queue_alerts(self, count: int) -> None:
+        """The Queue button says how many tickets have alerts firing."""
+        self.queue_button.setText(f"Queue ⚠{count}" if count else "Queue")
+
+    def on_ticket_requested(self, ticket_id: str) -> None:
+        """A queue row, a repeat contact, a notification or an alert banner: open that ticket."""
+        self.show_queue(False)
+        if self.controller is not None and not self.controller.pin(ticket_id):
+            self.status.setText(f"Could not open #{ticket_id}.")
 
     def on_index_progress(self, done: int, total: int) -> None:
         if total:
@@ -396,6 +460,9 @@ class SidebarWindow(QMainWindow):
                 self.controller.start()
         elif action == "rebuild" and self.controller:
             self.controller.start()
+        elif action.startswith("open:"):
+            self.banners.on_banner_cleared("alerts")
+            self.on_ticket_requested(action.removeprefix("open:"))
 
     # -- window behaviour ----------------------------------------------------------------------
 
@@ -453,4 +520,6 @@ class SidebarWindow(QMainWindow):
         self.status.setStyleSheet(f"color: {colours.muted};")
         self.banners.restyle()
         self.cards.restyle()
+        self.signals_strip.restyle()
+        self.queue.restyle()
         self.header.on_tick()
