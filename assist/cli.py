@@ -9,6 +9,7 @@ heavy imports (models, Chroma, httpx) happen inside the handlers, so `assist --h
     assist signals 123 [--json];  assist queue [--json];  assist handoff 123 [--json]
     assist watcher install [--extension-id ID];  assist watcher host (what the browser starts)
     assist config show [--json]
+    assist --self-test [--with-helpdesk]   (offline check of the models, index, answer, draft)
 
 Flags that name a setting (`--provider` → helpdesk.kind, `--rules` → escalation.rules_path,
 `--tone` → answer.tone) are the top configuration layer (`load_settings(overrides=…)`): they win
@@ -148,7 +149,11 @@ def _add_watcher_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assist", description="Agent Assist command line")
+    parser = argparse.ArgumentParser(
+        prog="assist",
+        description="Agent Assist command line",
+        epilog="`assist --self-test [--with-helpdesk]` checks this installation offline (exit 0 = all pass).",
+    )
     parser.add_argument("--config", type=_path, default=None, help="config.toml (default: user config dir)")
     sub = parser.add_subparsers(dest="command", required=True)
     from assist.cli_kb import add_kb_commands
@@ -182,6 +187,13 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from assist.selftest import wants_self_test
+
+    if wants_self_test(argv):  # `assist --self-test [--with-helpdesk]`: before the sub-commands
+        from assist.selftest import main as self_test_main
+
+        return self_test_main(argv, prog="assist")
     args = build_parser().parse_args(argv)
     _setup_logging(args)
     try:

@@ -90,6 +90,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         metavar="PATH",
         help="save a PNG of the Settings dialog (locked keys as IT set them), then exit",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offline (models, sample index, answer, draft, window); exit 0/1",
+    )
+    parser.add_argument(
+        "--with-helpdesk", action="store_true", help="--self-test also signs in to the helpdesk"
+    )
     # For bench/ui_bench.py: print when the window is on screen, then exit.
     parser.add_argument("--quit-after-shown", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -625,7 +633,12 @@ def _load_settings(demo: bool) -> tuple[Any, str]:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    args = _parse(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in argv:  # engine steps plus the main window, offscreen (ui.selftest)
+        from ui.selftest import main as self_test_main
+
+        return self_test_main(argv)
+    args = _parse(argv)
     from assist.config import debug_logging
     from common.logs import setup_logging
 
