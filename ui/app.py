@@ -376,6 +376,11 @@ class Sidebar:
     # -- runtime ----------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.args.screenshot and self.args.queue and not self.args.handoff:
+            # A picture of the queue needs no search index: don't load one only to exit mid-way.
+            self.controller.list_tickets()
+            self.window.status.setText("Ready")
+            return
         self.controller.start()
         if self.args.ticket and not self.controller.pin(self.args.ticket):
             self.window.status.setText(f"Not a ticket: {self.args.ticket}")
