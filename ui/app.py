@@ -230,23 +230,11 @@ class Sidebar:
     def _build_escalation(self, provider: Any) -> None:
         """Rules, alert ledger, consulted-articles log and the open ticket's signals."""
         from assist.escalation.ledger import AlertLedger
-        from assist.escalation.rules import load_rules
-        from common.errors import ConfigError
         from common.paths import data_dir
         from ui.sidebar.escalation import EscalationController
 
         esc = self.settings.escalation
-        try:
-            self.rules = load_rules(esc.rules_path)
-        except ConfigError as exc:
-            self.rules = load_rules(None)
-            emit(
-                self.controller.banner_shown,
-                "escalation",
-                "error",
-                f"{exc} Using the built-in escalation rules meanwhile.",
-                "settings",
-            )
+        self.rules = self._load_rules()
         self.ledger = AlertLedger(data_dir() / "alert_ledger.json")
         self.consulted_log = self._open_consulted_log()
         if self.consulted_log is not None:
@@ -271,6 +259,25 @@ class Sidebar:
         w.signals_strip.snooze_minutes = self.rules.snooze_minutes
         w.signals_strip.snooze_requested.connect(e.snooze)
         w.handoff_requested.connect(self.on_handoff_requested)
+
+    def _load_rules(self) -> Any:
+        """The team's rules file; the built-in rules (and a banner) when it cannot be used."""
+        from assist.escalation.rules import load_rules
+        from common.errors import ConfigError
+
+        try:
+            rules = load_rules(self.settings.escalation.rules_path)
+        except ConfigError as exc:
+            emit(
+                self.controller.banner_shown,
+                "escalation",
+                "error",
+                f"{exc} Using the built-in escalation rules meanwhile.",
+                "settings",
+            )
+            return load_rules(None)
+        emit(self.controller.banner_cleared, "escalation")
+        return rules
 
     @staticmethod
     def _open_consulted_log() -> Any:
@@ -418,6 +425,16 @@ class Sidebar:
             self.engine = Engine(settings, db=Path(index_dir) if index_dir else self.engine.db)
             self.controller.engine = self.engine
             self.controller.start()
+        if settings.escalation != old.escalation:
+            self.rules = self._load_rules()
+            self.escalation.rules = self.rules
+            self.escalation.notify = settings.escalation.notify
+            self.window.signals_strip.snooze_minutes = self.rules.snooze_minutes
+            if self.tray is not None:
+                self.tray.snooze_minutes = self.rules.snooze_minutes
+            if settings.helpdesk == old.helpdesk and self.watcher is not None:
+                self._stop_queue_watch()  # new poll interval, budget share or rules
+                self._start_queue_watch(self.escalation.provider)
         if settings.helpdesk != old.helpdesk:
             provider, error = self._make_provider(settings)
             self.controller._site = self._site(settings)

@@ -259,3 +259,23 @@ def test_snooze_from_the_strip_writes_the_ledger_in_a_worker(qtbot, clock, tmp_p
     assert ledger.snoozed_until("7", "frustration") == clock.now + timedelta(minutes=30)
     assert not strip.snooze_button.isEnabled()
     assert pool.shutdown(WAIT)
+
+
+def test_queue_refresh_updates_the_open_tickets_clocks(qtbot, clock):
+    provider = FakeQueueProvider({"1": ticket("1", waited_minutes=30), "2": ticket("2")})
+    pool = WorkerPool()
+    esc = EscalationController(
+        provider, pool, rules(), AlertLedger(None), frustration=scripted_mood({}), clock=clock
+    )
+    watcher = make_watcher(provider, clock)
+    watcher.refreshed.connect(esc.on_queue_refreshed)
+    with qtbot.wait_signal(esc.signals_ready, timeout=WAIT) as first:
+        esc.on_ticket_changed(provider.tickets["1"])
+    assert first.args[0].waiting_minutes == 30 and not first.args[0].alerts
+    clock.advance(minutes=70)  # nothing changed on the helpdesk; the customer just waited longer
+    with qtbot.wait_signal(esc.signals_ready, timeout=WAIT) as later:
+        refresh(qtbot, watcher)
+    assert later.args[0].ticket_id == "1" and later.args[0].waiting_minutes == 100
+    assert [a.rule for a in later.args[0].alerts] == ["waiting"]
+    assert esc.firing_rules("1") == ("waiting",) and esc.firing_rules("2") == ()
+    assert pool.shutdown(WAIT)

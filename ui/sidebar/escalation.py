@@ -212,10 +212,16 @@ class EscalationController(QObject):
     # -- the queue's alerts -----------------------------------------------------------------------
 
     def on_queue_refreshed(self, refresh: QueueRefresh) -> None:
+        """Remember which rules fire per ticket; the open ticket's row, when the watch has just
+        re-read it, refreshes the strip at no cost (waiting and SLA clocks move with time)."""
         self._firing = {r.ticket.id: tuple(a.rule for a in r.signals.alerts) for r in refresh.rows}
-        for alert in refresh.new_alerts:  # the open ticket may not be in the queue
+        for alert in refresh.new_alerts:
             if alert.rule not in self._firing.get(alert.ticket_id, ()):
                 self._firing[alert.ticket_id] = (*self._firing.get(alert.ticket_id, ()), alert.rule)
+        row = next((r for r in refresh.rows if r.ticket.id == self._ticket_id), None)
+        if row is not None and not row.stale and self._ticket_id in self._signals:
+            self._signals[self._ticket_id] = row.signals
+            emit(self.signals_ready, row.signals)
 
     def on_alerts_raised(self, alerts: Sequence[Alert]) -> None:
         """New alerts (the ledger already made them once per ticket and rule)."""
