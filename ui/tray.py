@@ -30,6 +30,10 @@ _SEVERITY_ICONS = {
     "critical": QSystemTrayIcon.MessageIcon.Critical,
 }
 MESSAGE_MS = 10_000
+MAX_SEPARATE = 3
+"""More new alerts than this at once (the first refresh of a busy queue) become one summary
+notification that opens the queue view: thirty pop-ups in a row would train the agent to ignore
+them. Each alert still counts as notified (the ledger never repeats it)."""
 
 
 def app_icon(size: int = 64) -> QIcon:
@@ -75,6 +79,7 @@ class Tray(QObject):
         self.window = window
         self.snooze_minutes = snooze_minutes
         self.last_alert: Alert | None = None
+        self.summary_shown = False
         self.notified: list[Alert] = []
         """Every alert shown this session, oldest first."""
         self.icon = QSystemTrayIcon(app_icon(), self)
@@ -106,10 +111,13 @@ class Tray(QObject):
     # -- alerts -----------------------------------------------------------------------------------
 
     def notify(self, alerts: Sequence[Alert]) -> int:
-        """One notification per alert, the most severe last (it stays on screen longest); returns
-        how many were shown."""
+        """One notification per alert, the most severe last (it stays on screen longest), or one
+        summary when there are more than `MAX_SEPARATE`; returns how many alerts were notified."""
         order = {"info": 0, "warning": 1, "critical": 2}
         shown = sorted(alerts, key=lambda a: order.get(a.severity, 1))
+        if len(shown) > MAX_SEPARATE:
+            return self._notify_summary(shown)
+        self.summary_shown = False
         for alert in shown:
             self.icon.showMessage(
                 f"#{alert.ticket_id} needs attention",
@@ -126,9 +134,31 @@ class Tray(QObject):
             self.snooze_action.setEnabled(True)
         return len(shown)
 
+    def _notify_summary(self, alerts: Sequence[Alert]) -> int:
+        tickets = list(dict.fromkeys(a.ticket_id for a in reversed(alerts)))  # most severe first
+        worst = alerts[-1]
+        lines = [f"#{a.ticket_id}: {a.text}" for a in reversed(alerts)][:4]
+        if len(alerts) > 4:
+            lines.append(f"… and {len(alerts) - 4} more in the queue view")
+        self.icon.showMessage(
+            f"{len(tickets)} tickets need attention",
+            "\n".join(lines),
+            _SEVERITY_ICONS.get(worst.severity, QSystemTrayIcon.MessageIcon.Warning),
+            MESSAGE_MS,
+        )
+        self.notified.extend(alerts)
+        self.last_alert = worst
+        self.summary_shown = True
+        self.snooze_action.setText(f"Snooze alerts for #{worst.ticket_id} ({self.snooze_minutes:g} min)")
+        self.snooze_action.setEnabled(True)
+        return len(alerts)
+
     def on_message_clicked(self) -> None:
-        """Qt tells only that "the" message was clicked: the last one shown."""
-        if self.last_alert is not None:
+        """Qt tells only that "the" message was clicked: the last one shown. A summary opens the
+        queue view; a single alert its ticket."""
+        if self.summary_shown:
+            emit(self.queue_requested)
+        elif self.last_alert is not None:
             emit(self.ticket_requested, self.last_alert.ticket_id)
 
     def on_snooze_triggered(self) -> None:

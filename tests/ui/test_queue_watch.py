@@ -186,6 +186,35 @@ def test_one_tray_notification_per_alert_snooze_and_click(qtbot, clock, tmp_path
     assert watcher.shutdown(WAIT) and pool.shutdown(WAIT)
 
 
+def test_many_alerts_at_once_are_one_summary_that_opens_the_queue(qtbot):
+    from assist.escalation.model import Alert
+    from ui.sidebar.window import SidebarWindow
+    from ui.tray import MAX_SEPARATE, Tray
+
+    window = SidebarWindow(None)
+    qtbot.add_widget(window)
+    tray = Tray(window)
+    shown: list[tuple] = []
+    tray.icon.showMessage = lambda *args: shown.append(args)
+    alerts = [Alert("waiting", str(i), f"waiting {i} h for a reply") for i in range(1, 7)]
+    alerts.append(Alert("frustration", "9", "customer is frustrated: asked for a manager", "critical"))
+    assert tray.notify(alerts) == len(alerts) > MAX_SEPARATE
+    assert len(shown) == 1
+    title, text, *_ = shown[0]
+    assert title == "7 tickets need attention"
+    assert text.splitlines()[0] == "#9: customer is frustrated: asked for a manager"  # the worst first
+    assert text.splitlines()[-1] == "… and 3 more in the queue view"
+    assert len(tray.notified) == 7
+    with qtbot.wait_signal(tray.queue_requested, timeout=WAIT):
+        tray.icon.messageClicked.emit()
+    # A later single alert is its own notification again, and a click opens its ticket.
+    tray.notify([Alert("waiting", "12", "waiting 2 h for a reply")])
+    assert len(shown) == 2 and shown[1][0] == "#12 needs attention"
+    with qtbot.wait_signal(tray.ticket_requested, timeout=WAIT) as opened:
+        tray.icon.messageClicked.emit()
+    assert opened.args == ["12"]
+
+
 def test_alerts_without_a_tray_are_a_banner_and_notify_off_is_quiet(qtbot, clock):
     provider = FakeQueueProvider({"1": ticket("1", waited_minutes=120)})
     pool = WorkerPool()
