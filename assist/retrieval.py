@@ -17,7 +17,7 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from assist.results import DocHit, Passage, Query, SearchResult
 from indexer.chunker import chunk_id
 from indexer.store import IndexStore, StoredChunk
 from models.embedder import Embedder
+
+if TYPE_CHECKING:
+    from assist.rerank import SecondStage
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,10 @@ class RetrievalSettings:
     confidence_scale: float = 0.025
     coverage_weight: float = 0.2
     """Bonus for the share of the headline's (IDF-weighted) terms found in the top article."""
+    rerank: bool = True
+    """Use the index's second stage (`assist.rerank`) when the index has one."""
+    rerank_depth: int = 10
+    """Articles of the first stage the second stage re-orders."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,39 @@ class SearchFilters:
         return not (self.paths and not any(fnmatch.fnmatch(meta.get("path", ""), p) for p in self.paths))
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One article of the first stage, with the evidence its score was made of."""
+
+    uid: str
+    score: float
+    """The first stage's fused score."""
+    best_sim: float
+    lead_sim: float
+    lexical: float
+    """BM25 of its best chunk, relative to the best lexical hit."""
+    phrase: float
+    """Share of the query's verbatim phrases the article contains."""
+    dense_rank: int
+    """Rank of the article on the dense side alone (1 = its chunk was the nearest); 0 = absent."""
+    lexical_rank: int
+    """Rank on the lexical side alone; 0 = absent."""
+    title: str
+    hub: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStage:
+    """What the first stage found for one query, before it becomes a `SearchResult`."""
+
+    qv: np.ndarray
+    candidates: list[Candidate]
+    """Best first."""
+    items: dict[str, list[tuple[float, str]]]
+    """Per article: (similarity, chunk id), best first."""
+    chunks: dict[str, StoredChunk]
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
@@ -104,34 +144,98 @@ def _is_question(chunk: StoredChunk) -> bool:
     return str(chunk.meta.get("heading") or "").rstrip().endswith("?")
 
 
+def _doc_ranks(ranked_chunks: list[str], chunks: dict[str, StoredChunk]) -> dict[str, int]:
+    """Rank of each article by its first chunk in one side's ranking (1 = best)."""
+    ranks: dict[str, int] = {}
+    for cid in ranked_chunks:
+        uid = chunks[cid].doc_uid
+        if uid not in ranks:
+            ranks[uid] = len(ranks) + 1
+    return ranks
+
+
 class Retriever:
     """Searches one index. Safe to share between threads for reads; build once, reuse per ticket."""
 
     def __init__(
-        self, store: IndexStore, embedder: Embedder, settings: RetrievalSettings | None = None
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        settings: RetrievalSettings | None = None,
+        second_stage: SecondStage | None = None,
     ) -> None:
+        """`second_stage`: defaults to the one stored beside the index, when there is one and
+        `settings.rerank` is on."""
         self.store = store
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
         self._hub_cache: dict[str, bool] = {}
         self._titles: set[str] | None = None
+        if second_stage is None and self.settings.rerank:
+            from assist.rerank import load_second_stage
+
+            second_stage = load_second_stage(store)
+        self.second_stage = second_stage if self.settings.rerank else None
 
     def search(self, query: Query, k: int = 10, filters: SearchFilters | None = None) -> SearchResult:
         s = self.settings
         timings: dict[str, float] = {}
-        n = s.candidates * (4 if filters else 1)
-
+        first = self.first_stage(query, filters, timings=timings)
         t0 = time.perf_counter()
-        qv = np.asarray(
+        candidates = first.candidates
+        if self.second_stage is not None and candidates:
+            reranked = self.second_stage.rerank(query, first, self, depth=s.rerank_depth)
+            candidates = [c for c, _ in reranked]
+            confidence = reranked[0][1] if reranked else 0.0
+            timings["rerank"] = time.perf_counter() - t0
+        hits = self._hits(candidates[:k], first)
+        if self.second_stage is None:
+            confidence = self._confidence(query, hits, candidates[0].best_sim) if hits else 0.0
+        timings["fuse"] = timings.get("fuse", 0.0) + time.perf_counter() - t0 - timings.get("rerank", 0.0)
+        return SearchResult(
+            query=query,
+            hits=tuple(hits),
+            confidence=round(confidence, 4),
+            abstained=confidence < s.abstain_below,
+            timings=timings,
+        )
+
+    def embed_query(self, query: Query) -> np.ndarray:
+        return np.asarray(
             self.embedder.encode([query.text or " ".join(query.terms) or " "])[0], dtype=np.float32
         )
+
+    def first_stage(
+        self,
+        query: Query,
+        filters: SearchFilters | None = None,
+        *,
+        qv: np.ndarray | None = None,
+        exclude: frozenset[str] = frozenset(),
+        timings: dict[str, float] | None = None,
+    ) -> FirstStage:
+        """Fused, article-grouped candidates, best first.
+
+        `qv`: the query's embedding when the caller has it (batch work); `exclude`: chunk ids to
+        act as if they were not indexed (the second stage's training leaves the passage a
+        pseudo-query was made from out, so it has to be found by the rest of its article).
+        """
+        s = self.settings
+        timings = timings if timings is not None else {}
+        n = s.candidates * (4 if filters else 1) + len(exclude)
+
+        t0 = time.perf_counter()
+        if qv is None:
+            qv = self.embed_query(query)
         timings["embed"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        dense = self.store.vector_search(qv.tolist(), n)
+        dense = [(cid, sim) for cid, sim in self.store.vector_search(qv.tolist(), n) if cid not in exclude]
         timings["dense"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        lexical = self.store.lexical_search(fts_query(query), n)
+        lexical = [
+            (cid, sc) for cid, sc in self.store.lexical_search(fts_query(query), n) if cid not in exclude
+        ]
         timings["lexical"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -143,19 +247,20 @@ class Retriever:
         # Similarities the dense side did not return: lead sections and lexical-only chunks.
         docs_seen = {c.doc_uid for c in chunks.values()}
         lead_ids = {chunk_id(uid, 0): uid for uid in docs_seen}
-        missing = sorted({cid for cid in (*lead_ids, *(cid for cid, _ in lexical)) if cid not in sims})
+        missing = sorted(
+            {
+                cid
+                for cid in (*lead_ids, *(cid for cid, _ in lexical))
+                if cid not in sims and cid not in exclude
+            }
+        )
         for cid, vec in self.store.get_vectors(missing).items():
             sims[cid] = float(np.dot(qv, np.asarray(vec, dtype=np.float32)))
-        hits, _top_uid, top_sim = self._fuse(query, sims, lexical, chunks, lead_ids, k)
-        confidence = self._confidence(query, hits, top_sim) if hits else 0.0
+        dense_rank = _doc_ranks([cid for cid, _ in dense if cid in chunks], chunks)
+        lexical_rank = _doc_ranks([cid for cid, _ in lexical], chunks)
+        candidates, items = self._fuse(query, sims, lexical, chunks, lead_ids, dense_rank, lexical_rank)
         timings["fuse"] = time.perf_counter() - t0
-        return SearchResult(
-            query=query,
-            hits=tuple(hits),
-            confidence=round(confidence, 4),
-            abstained=confidence < s.abstain_below,
-            timings=timings,
-        )
+        return FirstStage(qv=qv, candidates=candidates, items=items, chunks=chunks)
 
     # -- scoring ----------------------------------------------------------------------------------
 
@@ -181,8 +286,9 @@ class Retriever:
         lexical: list[tuple[str, float]],
         chunks: dict[str, StoredChunk],
         lead_ids: dict[str, str],
-        k: int,
-    ) -> tuple[list[DocHit], str | None, float]:
+        dense_rank: dict[str, int],
+        lexical_rank: dict[str, int],
+    ) -> tuple[list[Candidate], dict[str, list[tuple[float, str]]]]:
         s = self.settings
         lex_norm: dict[str, float] = {}
         if lexical:
@@ -196,7 +302,7 @@ class Retriever:
         lead_sim = {uid: sims[cid] for cid, uid in lead_ids.items() if cid in sims}
         phrase_share = self._phrase_share(query, by_doc, chunks)
 
-        scored: list[tuple[float, float, str, list[tuple[float, str]]]] = []
+        scored: list[Candidate] = []
         for uid, items in by_doc.items():
             items.sort(reverse=True)
             best_sim = items[0][0]
@@ -210,14 +316,33 @@ class Retriever:
                 + s.lexical_weight * lex_norm.get(uid, 0.0)
                 + s.phrase_weight * phrase_share.get(uid, 0.0)
             )
-            if self._is_hub(uid, [chunks[c] for _, c in items]):
+            hub = self._is_hub(uid, [chunks[c] for _, c in items])
+            if hub:
                 score -= s.hub_penalty
-            scored.append((score, best_sim, uid, items))
-        scored.sort(key=lambda x: x[0], reverse=True)
+            scored.append(
+                Candidate(
+                    uid=uid,
+                    score=score,
+                    best_sim=best_sim,
+                    lead_sim=lead,
+                    lexical=lex_norm.get(uid, 0.0),
+                    phrase=phrase_share.get(uid, 0.0),
+                    dense_rank=dense_rank.get(uid, 0),
+                    lexical_rank=lexical_rank.get(uid, 0),
+                    title=str(chunks[items[0][1]].meta.get("title", "")),
+                    hub=hub,
+                )
+            )
+        scored.sort(key=lambda c: (-c.score, c.uid))
+        return scored, by_doc
 
+    def _hits(self, candidates: list[Candidate], first: FirstStage) -> list[DocHit]:
+        s = self.settings
         scale = 1.0 + s.lead_weight + s.lexical_weight
         hits: list[DocHit] = []
-        for rank, (score, _best, uid, items) in enumerate(scored[:k], start=1):
+        chunks = first.chunks
+        for rank, cand in enumerate(candidates, start=1):
+            items = first.items[cand.uid]
             meta = chunks[items[0][1]].meta
             passages = tuple(
                 Passage(
@@ -232,9 +357,9 @@ class Retriever:
             hits.append(
                 DocHit(
                     rank=rank,
-                    score=round(max(0.0, min(1.0, score / scale)), 4),
+                    score=round(max(0.0, min(1.0, cand.score / scale)), 4),
                     doc_id=str(meta.get("doc_id", "")),
-                    doc_uid=uid,
+                    doc_uid=cand.uid,
                     title=str(meta.get("title", "")),
                     source=str(meta.get("source_kind", "")),
                     source_root=str(meta.get("source_root", "")),
@@ -250,9 +375,7 @@ class Retriever:
                     internal_reason=str(meta.get("internal_reason") or ""),
                 )
             )
-        if not scored:
-            return hits, None, 0.0
-        return hits, scored[0][2], scored[0][1]
+        return hits
 
     @staticmethod
     def _phrase_share(
@@ -284,14 +407,17 @@ class Retriever:
         return _sigmoid((x - s.confidence_center) / s.confidence_scale)
 
     def _focus_coverage(self, query: Query, hit: DocHit) -> float:
-        """IDF-weighted share of the headline's terms that occur in the top article."""
+        return self.coverage(query, hit.doc_uid, hit.title)
+
+    def coverage(self, query: Query, uid: str, title: str) -> float:
+        """IDF-weighted share of the headline's terms that occur in an article."""
         terms = [t for t in (query.focus or query.terms) if len(t) > 2]
         if not terms:
             return 0.5
         freqs = self.store.term_frequencies(terms)
         total = max(1, self.store.chunk_count())
         weights = {t: math.log((total + 1) / (freqs.get(t, 0) + 0.5)) for t in terms}
-        text = " ".join([hit.title, *self.store.doc_text(hit.doc_uid)]).lower()
+        text = " ".join([title, *self.store.doc_text(uid)]).lower()
         # A five-letter prefix is a cheap stemmer: "pairing" finds "pair", "pairs", "paired".
         found = sum(w for t, w in weights.items() if t[:5] in text)
         return found / (sum(weights.values()) or 1.0)

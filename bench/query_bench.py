@@ -6,7 +6,10 @@
 
 First-token latency and generation speed of the LLM are measured by `bench/llm_bench.py`.
 
-    python bench/query_bench.py [--db DIR] [--synthetic 100000] [--json]
+    python bench/query_bench.py [--db DIR] [--synthetic 100000] [--no-rerank] [--json]
+
+With an index that has a second stage (`assist-index --rerank`), the ticket figures include it
+(part "rerank"); `--no-rerank` measures the first stage alone on the same index.
 """
 
 from __future__ import annotations
@@ -40,9 +43,9 @@ def _ms(x: float) -> float:
     return round(x * 1000, 1)
 
 
-def bench_tickets(db: Path | None) -> dict:
+def bench_tickets(db: Path | None, rerank: bool = True) -> dict:
     from assist.query import build_query
-    from assist.retrieval import Retriever
+    from assist.retrieval import RetrievalSettings, Retriever
     from indexer.pipeline import SourceSpec, index
     from indexer.store import IndexStore
     from models.embedder import SentenceTransformerEmbedder
@@ -59,7 +62,7 @@ def bench_tickets(db: Path | None) -> dict:
         ]
         index([SourceSpec(p) for p in sources], db, SentenceTransformerEmbedder())
     store = IndexStore(db, create=False)
-    retriever = Retriever(store, SentenceTransformerEmbedder(threads=1))
+    retriever = Retriever(store, SentenceTransformerEmbedder(threads=1), RetrievalSettings(rerank=rerank))
     tickets = [json.loads(x) for x in (SHARED / "eval" / "dev_tickets.jsonl").read_text().splitlines() if x]
     queries = [build_query(t["subject"], t["body"]) for t in tickets]
     retriever.search(queries[0])  # warm: model, matrix, SQLite pages
@@ -77,6 +80,7 @@ def bench_tickets(db: Path | None) -> dict:
         tmp.cleanup()
     return {
         "searches": len(totals),
+        "second_stage": retriever.second_stage is not None,
         "p50_ms": _ms(statistics.median(totals)),
         "p95_ms": _ms(_pct(totals, 95)),
         "parts_p50_ms": {k: _ms(statistics.median(v)) for k, v in parts.items()},
@@ -158,11 +162,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=None, help="an index of the shared KB (built if absent)")
     parser.add_argument("--synthetic", type=int, default=100_000)
+    parser.add_argument("--no-rerank", action="store_true", help="the first stage alone")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "tickets": bench_tickets(args.db),
+        "tickets": bench_tickets(args.db, rerank=not args.no_rerank),
         "synthetic": bench_synthetic(args.synthetic),
     }
     print(json.dumps(figures, indent=2))

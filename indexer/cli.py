@@ -2,6 +2,7 @@
 
     assist-index SOURCE... [--db DIR] [--kind confluence|notion|docs] [--base-url URL]
                  [--json] [--rebuild] [--dry-run] [--max-file-mb MB] [--file-timeout SECONDS]
+                 [--rerank | --no-rerank] [--rerank-budget SECONDS]
     assist-index status [--db DIR] [--json]
 
 Exit codes: 0 done (files may have been skipped, see the report), 1 a source could not be read
@@ -14,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common.errors import AssistError
@@ -22,6 +24,12 @@ from common.paths import default_index_dir
 from indexer.bounds import DEFAULT_MAX_FILE_BYTES, DEFAULT_SECONDS_PER_FILE, MB, FileLimits
 
 _KINDS = ("confluence", "notion", "docs")
+RERANK_BY_DEFAULT = False
+"""Off: fitted on the KB's own pseudo-queries it lost on unseen tickets (README, "Second stage")."""
+
+AfterIndex = Callable[[Path, argparse.Namespace, object], object]
+"""Run after a successful index run with (db, the parsed arguments, the embedder): the second
+stage is fitted by `assist.cli_index`, a layer above this one."""
 
 
 class _RichProgress:
@@ -86,6 +94,19 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         type=float,
         default=DEFAULT_SECONDS_PER_FILE,
         help="skip a file whose parsing takes longer than this many seconds (default %(default)g)",
+    )
+    parser.add_argument(
+        "--rerank",
+        action=argparse.BooleanOptionalAction,
+        default=RERANK_BY_DEFAULT,
+        help="fit the second stage (re-orders close sibling articles) to this KB after indexing; "
+        "--no-rerank removes it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rerank-budget",
+        type=float,
+        default=600.0,
+        help="stop fitting the second stage after this many seconds (default %(default)g)",
     )
     ns = parser.parse_args(argv)
     if ns.max_file_mb <= 0 or ns.file_timeout <= 0:
@@ -166,7 +187,7 @@ def _status(db: Path, as_json: bool) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, after_index: AfterIndex | None = None) -> int:
     args = _parse(list(sys.argv[1:] if argv is None else argv))
     # The indexer may not read the assistant's settings (layers), and sees KB files, not tickets:
     # ASSIST_DEBUG alone turns its debug log on.
@@ -186,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         report = index(
             specs, db, embedder, rebuild=args.rebuild, dry_run=args.dry_run, progress=progress, limits=limits
         )
+        if after_index is not None and not args.dry_run and report.documents:
+            after_index(db, args, embedder)
     except AssistError as exc:
         print(f"assist-index: {exc}", file=sys.stderr)
         return 2 if args.command == "status" else 1

@@ -1,0 +1,57 @@
+"""`assist-index`: `indexer.cli` plus fitting the second stage (`assist.rerank`) to the new index.
+
+The second stage needs the first stage (`assist.retrieval`) to fit, and the indexer may not import
+the assistant (layers: ui → assist → indexer), so the command lives here and hands the indexer a
+step to run after a successful run. `python -m indexer.cli` indexes without it.
+
+The fit is skipped when the stored second stage was fitted to the same KB content (a hash of
+every article's content hash): an unchanged re-run stays fast. `--no-rerank` removes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from indexer import cli as index_cli
+
+
+def fit_after_index(db: Path, args: argparse.Namespace, embedder: object) -> None:
+    from assist.rerank import RERANK_DIR, load_second_stage
+    from assist.rerank_fit import FitSettings, fit_second_stage
+    from indexer.store import IndexStore
+
+    folder = Path(db) / RERANK_DIR
+    if not args.rerank:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    store = IndexStore(db, create=False)
+    try:
+        if load_second_stage(store) is not None:
+            return  # fitted to this very content already
+        started = time.perf_counter()
+        stage, uids, report = fit_second_stage(
+            store,
+            embedder,
+            FitSettings(budget_seconds=args.rerank_budget),  # type: ignore[arg-type]
+        )
+        stage.save(folder, uids)
+    finally:
+        store.close()
+    if not args.json:
+        print(
+            f"second stage: fitted on {report.in_reach} of {report.queries} pseudo-queries "
+            f"in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    return index_cli.main(argv, after_index=fit_after_index)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
