@@ -216,6 +216,8 @@ def _tried(ticket: Ticket) -> list[Fact]:
     facts = []
     for m, sentence in tried_sentences(ticket):
         text = sentence if m.public else _internal(sentence)
+        if m.public and sentence.rstrip().endswith("?"):
+            text = f"Asked the customer: {sentence}"  # a question is a diagnostic step, not a fix
         who = m.author_name or "agent"
         facts.append(Fact(f"{text} — {who}", m.id, _utc(m.created_at), sentence))
     return facts
