@@ -399,11 +399,16 @@ class RtProvider:
             moved = self._http.get_json(self._api(f"ticket/{tid}"), {"fields[Queue]": "Name"})
         except (AuthError, NotFoundError):
             return  # out of this agent's sight now: only the move does that
+        said = "; ".join(str(m) for m in result) if isinstance(result, list) else ""
         if (moved.get("Queue") or {}).get("Name") != queue:
-            said = "; ".join(str(m) for m in result) if isinstance(result, list) else ""
             raise HelpdeskError(
                 f"Request Tracker kept ticket {tid} in its queue ({said or 'no reason given'}); "
                 "the note was added."
+            )
+        if _ref_id(moved.get("Owner")) != "Nobody":
+            raise HelpdeskError(
+                f"Request Tracker moved ticket {tid} to {queue} but it is still owned by "
+                f"{_ref_id(moved.get('Owner'))} ({said or 'no reason given'})."
             )
 
     def add_internal_note(self, ticket_id: str, body: str) -> Message:
