@@ -8,7 +8,11 @@ customer's words, and share more words with the wrong sibling than the first sta
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +26,7 @@ from indexer.gazetteer import Gazetteer, variant_agreement
 from indexer.pipeline import SourceSpec, index
 from indexer.store import IndexStore
 
+REPO = Path(__file__).resolve().parents[1]
 KB = Path(__file__).parent / "data" / "sibling_kb"
 
 SIBLING_TICKETS = [
@@ -200,3 +205,24 @@ def test_a_second_stage_fitted_to_other_content_is_not_used(
         assert load_second_stage(store) is None
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_assist_index_fits_it_keeps_it_and_removes_it(tmp_path: Path) -> None:
+    """`assist-index --rerank` fits it beside the index; an unchanged re-run keeps the same model;
+    `--no-rerank` removes it."""
+    db = tmp_path / "db"
+    cmd = [sys.executable, "-m", "assist.cli_index", str(KB), "--db", str(db), "--json"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.run([*cmd, "--rerank"], capture_output=True, text=True, timeout=600, env=env)
+    assert first.returncode == 0, first.stderr
+    model = db / RERANK_DIR / "model.json"
+    fitted = json.loads(model.read_text())
+    assert fitted["features"] and fitted["kb_hash"]
+    mtime = model.stat().st_mtime_ns
+    again = subprocess.run([*cmd, "--rerank"], capture_output=True, text=True, timeout=600, env=env)
+    assert again.returncode == 0, again.stderr
+    assert model.stat().st_mtime_ns == mtime, "same content: not fitted again"
+    off = subprocess.run([*cmd, "--no-rerank"], capture_output=True, text=True, timeout=600, env=env)
+    assert off.returncode == 0, off.stderr
+    assert not (db / RERANK_DIR).exists()
