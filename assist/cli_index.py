@@ -50,7 +50,12 @@ def fit_after_index(db: Path, args: argparse.Namespace, embedder: object) -> Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    return index_cli.main(argv, after_index=fit_after_index)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in args:  # the offline installation check every program answers (assist.selftest)
+        from assist.selftest import main as self_test_main
+
+        return self_test_main(args, prog="assist-index")
+    return index_cli.main(args, after_index=fit_after_index)
 
 
 if __name__ == "__main__":

@@ -108,3 +108,28 @@ def test_a_failing_extra_step_is_reported_not_raised() -> None:
 def test_the_sample_ships_as_package_data() -> None:
     articles = sorted(p.name for p in selftest.sample_dir().glob("*.md"))
     assert selftest.EXPECTED_ARTICLE in articles and len(articles) == 3
+
+
+@pytest.mark.parametrize(
+    ("entry", "prog"),
+    [("assist.cli", "assist"), ("assist.cli_index", "assist-index"), ("ui.app", "assist-sidebar")],
+)
+def test_every_program_answers_self_test(
+    entry: str,
+    prog: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_network: list[str],
+) -> None:
+    import importlib
+
+    monkeypatch.setenv("ASSIST_EMBEDDER", str(tmp_path / "no-such-embedder"))
+    monkeypatch.setenv("ASSIST_LLM_MODEL", str(tmp_path / "no-such-model.gguf"))
+    assert importlib.import_module(entry).main(["--self-test"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{prog} self-test (offline)")
+    assert "FAIL  embedder loads" in out and f"{prog} self-test: 6 step(s) failed" in out
+    if prog == "assist-sidebar":
+        assert "PASS  sidebar window" in out
+    assert no_network == []
