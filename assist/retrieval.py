@@ -183,14 +183,15 @@ class Retriever:
         first = self.first_stage(query, filters, timings=timings)
         t0 = time.perf_counter()
         candidates = first.candidates
+        confidence = 0.0
         if self.second_stage is not None and candidates:
             reranked = self.second_stage.rerank(query, first, self, depth=s.rerank_depth)
             candidates = [c for c, _ in reranked]
-            confidence = reranked[0][1] if reranked else 0.0
+            confidence = reranked[0][1]
             timings["rerank"] = time.perf_counter() - t0
         hits = self._hits(candidates[:k], first)
-        if self.second_stage is None:
-            confidence = self._confidence(query, hits, candidates[0].best_sim) if hits else 0.0
+        if self.second_stage is None and hits:
+            confidence = self._confidence(query, hits, candidates[0].best_sim)
         timings["fuse"] = timings.get("fuse", 0.0) + time.perf_counter() - t0 - timings.get("rerank", 0.0)
         return SearchResult(
             query=query,

@@ -21,7 +21,7 @@ import pytest
 from assist.query import build_query
 from assist.rerank import RERANK_DIR, SecondStage, load_second_stage
 from assist.rerank_fit import fit_second_stage
-from assist.retrieval import RetrievalSettings, Retriever
+from assist.retrieval import RetrievalSettings, Retriever, SearchFilters
 from indexer.gazetteer import Gazetteer, variant_agreement
 from indexer.pipeline import SourceSpec, index
 from indexer.store import IndexStore
@@ -226,3 +226,19 @@ def test_assist_index_fits_it_keeps_it_and_removes_it(tmp_path: Path) -> None:
     off = subprocess.run([*cmd, "--no-rerank"], capture_output=True, text=True, timeout=600, env=env)
     assert off.returncode == 0, off.stderr
     assert not (db / RERANK_DIR).exists()
+
+
+@pytest.mark.slow
+def test_nothing_found_with_the_second_stage_on_abstains(
+    sibling_index: Path, fitted: SecondStage, embedder
+) -> None:
+    store = IndexStore(sibling_index, create=False)
+    try:
+        retriever = Retriever(store, embedder)
+        assert retriever.second_stage is not None
+        result = retriever.search(
+            build_query("Quill Hub", "Set it up"), filters=SearchFilters(tags=("nowhere",))
+        )
+    finally:
+        store.close()
+    assert result.hits == () and result.abstained and result.confidence == 0.0
