@@ -4,8 +4,10 @@ The second stage needs the first stage (`assist.retrieval`) to fit, and the inde
 the assistant (layers: ui → assist → indexer), so the command lives here and hands the indexer a
 step to run after a successful run. `python -m indexer.cli` indexes without it.
 
-The fit is skipped when the stored second stage was fitted to the same KB content (a hash of
-every article's content hash): an unchanged re-run stays fast. `--no-rerank` removes it.
+`--rerank` fits it, `--no-rerank` removes it, and without either a run keeps the index's choice:
+an index that has one gets it refitted when the KB changed. The fit is skipped when the stored
+second stage was fitted to the same KB content (a hash of every article's content hash), so an
+unchanged re-run stays fast.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ def fit_after_index(db: Path, args: argparse.Namespace, embedder: object) -> Non
     from indexer.store import IndexStore
 
     folder = Path(db) / RERANK_DIR
-    if not args.rerank:
-        shutil.rmtree(folder, ignore_errors=True)
+    wanted = args.rerank
+    if wanted is None:
+        wanted = folder.is_dir() or index_cli.RERANK_BY_DEFAULT
+    if not wanted:
+        if args.rerank is False:
+            shutil.rmtree(folder, ignore_errors=True)
         return
     store = IndexStore(db, create=False)
     try:

@@ -98,9 +98,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--rerank",
         action=argparse.BooleanOptionalAction,
-        default=RERANK_BY_DEFAULT,
+        default=None,
         help="fit the second stage (re-orders close sibling articles) to this KB after indexing; "
-        "--no-rerank removes it (default: %(default)s)",
+        "--no-rerank removes it; without either, an index keeps what it has"
+        + (" (a new one gets it)" if RERANK_BY_DEFAULT else ""),
     )
     parser.add_argument(
         "--rerank-budget",
