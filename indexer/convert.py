@@ -110,9 +110,17 @@ def parse_html(text: str, parser: str = "html.parser") -> BeautifulSoup:
     try:
         return BeautifulSoup(text, parser)
     except Exception:  # lxml refuses a few malformed inputs html.parser still reads
-        if parser == "html.parser":
-            raise
-        return BeautifulSoup(text, "html.parser")
+        if parser != "html.parser":
+            try:
+                return BeautifulSoup(text, "html.parser")
+            except Exception:
+                pass
+    # html.parser itself rejects a few shapes (a broken "<![" declaration such as "<![\nCDATA[",
+    # found by the fuzz test): read the declarations as text, then, failing that, everything.
+    try:
+        return BeautifulSoup(text.replace("<!", "&lt;!"), "html.parser")
+    except Exception:
+        return BeautifulSoup(text.replace("<", "&lt;"), "html.parser")
 
 
 def html_to_markdown(html: str | Tag | BeautifulSoup) -> str:

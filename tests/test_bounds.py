@@ -154,3 +154,12 @@ def test_a_file_with_more_passages_than_the_cap_is_skipped_before_embedding(tmp_
     skipped = {s.path: s.reason for s in report.skipped}
     assert skipped["book.md"].startswith("yields ") and "more than the 10 allowed" in skipped["book.md"]
     assert report.added == 1 and report.chunks == 1
+
+
+def test_markup_html_parser_rejects_is_read_as_text():
+    """Found by the fuzz test: html.parser raises ParserRejectedMarkup on a broken "<![" declaration;
+    the text must still be read (as text), not crash the reader."""
+    from indexer.convert import html_to_markdown
+
+    markdown = html_to_markdown("<div><p>Reset the hub</p>" + "<![CDATA[" * 40 + "<![\nCDATA[</div>")
+    assert "Reset the hub" in markdown

@@ -37,7 +37,8 @@ def newest_first(tickets: Iterable[Ticket], since: datetime | None, limit: int) 
             continue
         if t.id not in latest or _updated(t) > _updated(latest[t.id]):
             latest[t.id] = t
-    return sorted(latest.values(), key=_updated, reverse=True)[: max(0, limit)]
+    # Ties (whole seconds) go to the higher id: all three helpdesks number tickets upwards.
+    return sorted(latest.values(), key=lambda t: (_updated(t), _id_key(t)), reverse=True)[: max(0, limit)]
 
 
 def with_extra(ticket: Ticket, **extra: str) -> Ticket:
@@ -64,8 +65,12 @@ def history(
             if t.created_at is not None and t.created_at < since:
                 continue
             found[t.id] = with_extra(t, match=match)
-    ordered = sorted(found.values(), key=lambda t: t.created_at or _EPOCH, reverse=True)
+    ordered = sorted(found.values(), key=lambda t: (t.created_at or _EPOCH, _id_key(t)), reverse=True)
     return ordered[: max(0, limit)]
+
+
+def _id_key(ticket: Ticket) -> tuple[int, str]:
+    return (int(ticket.id), "") if ticket.id.isdigit() else (-1, ticket.id)
 
 
 def whole_second(when: datetime) -> datetime:
