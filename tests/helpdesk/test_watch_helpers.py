@@ -32,7 +32,9 @@ def test_newest_first_bounds_dedups_and_orders():
         ("3", T0 + timedelta(minutes=5)),
         ("4", None),
     ]
-    assert [t.id for t in newest_first([ticket("1", T0), ticket("2", T0)], None, limit=1)] == ["1"]
+    # Updated in the same second: the higher id (the newer ticket) first, whatever the input order.
+    assert [t.id for t in newest_first([ticket("1", T0), ticket("2", T0)], None, limit=1)] == ["2"]
+    assert [t.id for t in newest_first([ticket("2", T0), ticket("10", T0)], None, limit=2)] == ["10", "2"]
 
 
 def test_since_compares_whole_seconds():
