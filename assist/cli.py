@@ -7,7 +7,7 @@ heavy imports (models, Chroma, httpx) happen inside the handlers, so `assist --h
     assist ticket show 123 [--provider rt] [--json]
     assist ticket mine [--limit 20] [--json]
     assist signals 123 [--json];  assist queue [--json];  assist handoff 123 [--json]
-    assist watcher install [--extension-id ID];  assist watcher host (what the browser starts)
+    assist watcher install [--extension-id ID] [--system];  assist watcher host (what the browser starts)
     assist config show [--json]
     assist --self-test [--with-helpdesk]   (offline check of the models, index, answer, draft)
 
@@ -97,13 +97,16 @@ def _cmd_ticket_mine(args: argparse.Namespace) -> int:
 def _cmd_watcher_install(args: argparse.Namespace) -> int:
     from assist.watcher.install import install
 
-    result = install(args.extension_id or None)
+    result = install(args.extension_id or None, system=args.system)
     print(f"Native-messaging host: {result.launcher}")
     for path in result.manifests:
         print(f"  manifest {path}")
     for key in result.registry_keys:
         print(f"  registry {key}")
-    print("Load extension/chromium (or extension/firefox) in the browser, then open a ticket.")
+    if args.system:
+        print("Every user's browser now finds the host; deploy the extension by policy (README).")
+    else:
+        print("Load extension/chromium (or extension/firefox) in the browser, then open a ticket.")
     return 0
 
 
@@ -135,11 +138,17 @@ def _add_ticket_commands(sub: argparse._SubParsersAction) -> None:
 def _add_watcher_commands(sub: argparse._SubParsersAction) -> None:
     watcher = sub.add_parser("watcher", help="the browser extension's native-messaging host")
     wsub = watcher.add_subparsers(dest="watcher_cmd", required=True)
-    inst = wsub.add_parser("install", help="register the native-messaging host for this user")
+    inst = wsub.add_parser("install", help="register the native-messaging host for this user (or --system)")
     inst.add_argument(
         "--extension-id",
         action="append",
         help="Chromium extension id allowed to talk to the host (repeatable; default: the unpacked one)",
+    )
+    inst.add_argument(
+        "--system",
+        action="store_true",
+        help="register it for every user of this machine, in the browsers' system-wide locations "
+        "(needs root/administrator; for IT)",
     )
     inst.set_defaults(func=_cmd_watcher_install)
     # What the launcher runs in the PyInstaller app; the browser appends the caller's origin.

@@ -99,3 +99,67 @@ def test_frozen_app_launcher_runs_assist_watcher_host(tmp_path, socket_address, 
     _assert_launcher_answers_ping(
         result.launcher, socket_address, f"chrome-extension://{DEFAULT_CHROMIUM_ID}/"
     )
+
+
+def test_system_install_writes_every_users_locations(tmp_path, socket_address):
+    """`--system` (IT): manifests where every user's browser looks, readable by all, and a launcher
+    every user can run; nothing in anyone's home."""
+    root = tmp_path / "root"
+    (root / "usr/lib64").mkdir(parents=True)  # a Fedora-style tree: Firefox reads lib64 there
+    home = tmp_path / "home"
+    result = install(system=True, root=root, home=home, platform="linux")
+    name = f"{HOST_NAME}.json"
+    chromium = [
+        root / "etc/opt/chrome/native-messaging-hosts" / name,
+        root / "etc/chromium/native-messaging-hosts" / name,
+        root / "etc/opt/edge/native-messaging-hosts" / name,
+    ]
+    firefox = [
+        root / "usr/lib/mozilla/native-messaging-hosts" / name,
+        root / "usr/lib64/mozilla/native-messaging-hosts" / name,
+    ]
+    assert result.manifests == chromium + firefox
+    assert result.launcher == root / "usr/local/lib/agent-assist/native-host/assist-native-host"
+    assert result.launcher.stat().st_mode & 0o777 == 0o755
+    for path in chromium + firefox:
+        assert path.stat().st_mode & 0o777 == 0o644
+        assert json.loads(path.read_text())["path"] == str(result.launcher)
+    assert json.loads(chromium[1].read_text())["allowed_origins"] == [
+        f"chrome-extension://{DEFAULT_CHROMIUM_ID}/"
+    ]
+    assert json.loads(firefox[0].read_text())["allowed_extensions"] == [FIREFOX_ID]
+    assert not home.exists()
+    _assert_launcher_answers_ping(result.launcher, socket_address)
+
+    removed = uninstall(system=True, root=root, platform="linux")
+    assert sorted(removed) == sorted([*chromium, *firefox, result.launcher])
+    assert not any(p.exists() for p in removed)
+
+
+def test_system_install_macos_locations(tmp_path):
+    result = install(["b" * 32], system=True, root=tmp_path, platform="darwin")
+    name = f"{HOST_NAME}.json"
+    assert result.manifests == [
+        tmp_path / "Library/Google/Chrome/NativeMessagingHosts" / name,
+        tmp_path / "Library/Application Support/Chromium/NativeMessagingHosts" / name,
+        tmp_path / "Library/Microsoft/Edge/NativeMessagingHosts" / name,
+        tmp_path / "Library/Application Support/Mozilla/NativeMessagingHosts" / name,
+    ]
+    assert result.launcher.parent == tmp_path / "Library/Application Support/AgentAssist/native-host"
+    edge = json.loads(result.manifests[2].read_text())
+    assert edge["allowed_origins"] == [f"chrome-extension://{'b' * 32}/"]
+
+
+def test_system_install_without_rights_says_what_is_needed(monkeypatch, capsys):
+    """No right to write a system location: a clear message and exit 1, not a traceback. (The write
+    is refused by a stand-in: the tests run as root in CI, where nothing would be refused.)"""
+    from assist import cli
+    from assist.watcher import install as install_module
+
+    def refused(directory, _python):
+        raise PermissionError(13, "Permission denied", str(directory))
+
+    monkeypatch.setattr(install_module, "_write_launcher", refused)
+    assert cli.main(["watcher", "install", "--system"]) == 1
+    err = capsys.readouterr().err
+    assert "native-host" in err and "sudo" in err
