@@ -34,7 +34,7 @@ def fit_after_index(db: Path, args: argparse.Namespace, embedder: object) -> Non
         if args.rerank is False:
             shutil.rmtree(folder, ignore_errors=True)
         return
-    store = IndexStore(db, create=False)
+    store = IndexStore(db, create=False, server=server_for(args.server, args.collection))
     try:
         if load_second_stage(store) is not None:
             return  # fitted to this very content already
@@ -61,7 +61,17 @@ def main(argv: list[str] | None = None) -> int:
         from assist.selftest import main as self_test_main
 
         return self_test_main(args, prog="assist-index")
-    return index_cli.main(args, after_index=fit_after_index)
+    return index_cli.main(args, after_index=fit_after_index, server_for=server_for)
+
+
+def server_for(url: str | None, collection: str | None):
+    """`--server`, else ASSIST_INDEX_SERVER, else `[index] server`; the token from the keyring or
+    ASSIST_INDEX_TOKEN (`assist.index_location`)."""
+    from assist.config import load_settings
+    from assist.index_location import index_server
+
+    settings = load_settings().index
+    return index_server(settings, url=url or None, collection=collection)
 
 
 if __name__ == "__main__":

@@ -65,7 +65,10 @@ def _engine(args: argparse.Namespace, use_llm: bool = False):
     from assist.engine import Engine
 
     # --tone is the flag layer over [answer] tone (unless IT locked it); drafts read the setting.
-    settings = load_settings(args.config, overrides={"answer.tone": getattr(args, "tone", None)})
+    settings = load_settings(
+        args.config,
+        overrides={"answer.tone": getattr(args, "tone", None), "index.server": getattr(args, "server", None)},
+    )
     return Engine(settings, db=args.db, use_llm=use_llm)
 
 
@@ -252,7 +255,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def add_kb_commands(sub: argparse._SubParsersAction, path_type: Any) -> None:
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", type=path_type, default=None, help="index directory (default: user data dir)")
+        p.add_argument(
+            "--db", type=path_type, default=None, help="index or published directory (default: [index] path)"
+        )
+        p.add_argument("--server", metavar="URL", default=None, help="a Chroma server with the vectors")
         p.add_argument("--k", type=int, default=10, help="articles to return")
         p.add_argument(
             "--source", action="append", choices=["confluence", "notion", "docs"], help="only this kind"
@@ -284,6 +290,7 @@ def add_kb_commands(sub: argparse._SubParsersAction, path_type: Any) -> None:
     ev = sub.add_parser("eval", help="retrieval quality on labelled tickets")
     ev.add_argument("tickets", type=path_type, help="JSONL {id, subject, body, answers, also_ok}")
     ev.add_argument("--db", type=path_type, default=None)
+    ev.add_argument("--server", metavar="URL", default=None, help="a Chroma server with the vectors")
     ev.add_argument("--manifest", type=path_type, default=None, help="the export's manifest.jsonl")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=_cmd_eval)

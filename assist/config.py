@@ -36,6 +36,11 @@ later layers say; `effective_settings()` tells where each value came from (`assi
     budget_share = 0.25                 # most of the helpdesk API budget the watch may use
     notify = true                       # tray notifications
 
+    [index]
+    path = ""                           # index folder or published folder; empty = user data dir
+    server = ""                         # a Chroma server for the vectors, e.g. "http://kb:8000"
+    refresh_seconds = 30                # a published folder's new versions are picked up this often
+
     [logging]
     debug = false                       # true (or ASSIST_DEBUG=1): ticket text may reach the log
 
@@ -45,7 +50,7 @@ later layers say; `effective_settings()` tells where each value came from (`assi
 Secrets are never read from or written to this file (see `assist.secrets`); a `token` key here is
 an error, so a token pasted into the file does not silently sit on disk.
 
-Adding a section later (IndexSettings…): a frozen dataclass, a field on `Settings`,
+Adding a section later: a frozen dataclass, a field on `Settings`,
 and a line in `_SECTIONS`; `_layer_from_toml()` and `_coerce()` do the typed parsing, and a
 `validate()` method, if the section has one, is called on the merged result. List values are tuples
 (`tuple[str, ...]`), given in TOML as arrays or in the environment comma-separated.
@@ -249,6 +254,32 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexSettings:
+    """Where the index is: a folder, a published folder on a share, and/or a Chroma server."""
+
+    path: str = ""
+    """An index folder, or a folder `assist-index --publish` writes (opened read-only, its new
+    versions picked up while running). Empty = the user data dir (or the sidebar's choice)."""
+    server: str = ""
+    """A Chroma server (`chroma run`) holding the vectors, e.g. "http://kb.internal:8000"; empty =
+    the vectors are in the index folder. The token for a proxy in front of it comes from the keyring
+    or ASSIST_INDEX_TOKEN, never this file."""
+    collection: str = "kb_chunks"
+    token_header: str = "Authorization"
+    """Where the token goes: "Authorization" sends `Bearer <token>`; any other header the token as is."""
+    timeout_seconds: float = 10.0
+    refresh_seconds: float = 30.0
+    """How often a published folder is checked for a new version."""
+
+    def validate(self) -> IndexSettings:
+        if self.server and not self.server.startswith(("http://", "https://")):
+            raise ConfigError(f"index.server must be an http:// or https:// URL (got {self.server!r}).")
+        if self.timeout_seconds <= 0 or self.refresh_seconds <= 0:
+            raise ConfigError("index.timeout_seconds and index.refresh_seconds must be positive.")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     """The rotated log file each entry point writes (`common.logs`)."""
 
@@ -263,6 +294,7 @@ class Settings:
     llm: LLMSettings = field(default_factory=LLMSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     escalation: EscalationSettings = field(default_factory=EscalationSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
 
@@ -271,6 +303,7 @@ _SECTIONS: dict[str, type] = {
     "llm": LLMSettings,
     "answer": AnswerSettings,
     "escalation": EscalationSettings,
+    "index": IndexSettings,
     "logging": LoggingSettings,
 }
 
@@ -283,6 +316,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ASSIST_HELPDESK_DEMO_PATH": ("helpdesk", "demo_path"),
     "ASSIST_DEMO_LIVE_CLOCK": ("helpdesk", "demo_live_clock"),
     "ASSIST_ESCALATION_RULES": ("escalation", "rules_path"),
+    "ASSIST_INDEX_PATH": ("index", "path"),
+    "ASSIST_INDEX_SERVER": ("index", "server"),
     "ASSIST_DEBUG": ("logging", "debug"),
 }
 

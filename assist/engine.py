@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,13 +22,14 @@ from assist.answering import Answer, Answerer, AnswerEvent, extractive_answer
 from assist.config import Settings
 from assist.drafting import Draft, Drafter, DraftEvent
 from assist.feedback import FeedbackEntry, FeedbackStore
+from assist.index_location import index_folder, index_server
 from assist.query import build_query, query_from_ticket
 from assist.results import SearchResult
 from assist.retrieval import RetrievalSettings, Retriever, SearchFilters
 from assist.tickets import Ticket
 from common.errors import AssistError, ModelError
 from common.logs import Sensitive
-from common.paths import data_dir, default_index_dir
+from common.paths import data_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,8 @@ class Engine:
         retrieval: RetrievalSettings | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.db = Path(db) if db else default_index_dir()
+        self.db = index_folder(self.settings.index, db)
+        self.server = index_server(self.settings.index)
         self.use_llm = use_llm
         self._retrieval_settings = retrieval
         # Separate locks: a search must not wait for the LLM's first (slow) load.
@@ -54,26 +57,83 @@ class Engine:
         self._llm = None
         self._llm_error: ModelError | None = None
         self._feedback: FeedbackStore | None = None
+        self._checked = 0.0
+        self.index_version: str | None = None
 
     # -- lazy parts -------------------------------------------------------------------------------
 
     @property
     def retriever(self) -> Retriever:
-        """Opens the index (raises IndexMissingError with instructions if there is none)."""
+        """Opens the index (raises IndexMissingError with instructions if there is none).
+
+        A published folder is checked for a new version at most every `[index] refresh_seconds`;
+        a new one is opened beside the old and swapped in, so searches in flight finish on the
+        version they started with and the next one uses the new.
+        """
         with self._lock:
             if self._retriever is None:
-                from indexer.store import IndexStore
-                from models.embedder import SentenceTransformerEmbedder
-                from models.locate import resolve_embedder
-
-                store = IndexStore(self.db, create=False)
-                name = store.get_meta("embedder")
-                spec = resolve_embedder(None if name == "all-MiniLM-L6-v2" else name)
-                # One short query per search: a single thread is fastest, and with more, OpenMP's
-                # spinning threads fight the LLM generating on the same cores (500 ms vs 15 ms).
-                embedder = SentenceTransformerEmbedder(spec, threads=1)
-                self._retriever = Retriever(store, embedder, self._retrieval_settings)
+                self._retriever = self._open_retriever(None)
+                self._checked = time.monotonic()
+            elif self._retriever.store.version is not None and (
+                time.monotonic() - self._checked >= self.settings.index.refresh_seconds
+            ):
+                self._checked = time.monotonic()
+                self._maybe_switch_version()
             return self._retriever
+
+    def _open_retriever(self, embedder) -> Retriever:
+        from indexer.publish import PublishedIndex
+        from indexer.store import IndexStore
+
+        server = self.server
+        if server is None:
+            published = PublishedIndex.open(self.db)
+            if published is not None and published.server is not None:
+                server = index_server(
+                    self.settings.index, url=published.server.url, collection=published.server.collection
+                )
+        store = IndexStore(self.db, create=False, server=server)
+        if embedder is None:
+            from models.embedder import make_embedder
+            from models.locate import resolve_embedder
+
+            name = store.get_meta("embedder")
+            spec = resolve_embedder(None if name == "all-MiniLM-L6-v2" else name)
+            # One short query per search: a single thread is fastest, and with more, OpenMP's
+            # spinning threads fight the LLM generating on the same cores (500 ms vs 15 ms).
+            embedder = make_embedder(spec, threads=1)
+        return Retriever(store, embedder, self._retrieval_settings)
+
+    def _maybe_switch_version(self) -> None:
+        from indexer.publish import PublishedIndex
+
+        assert self._retriever is not None
+        old = self._retriever.store
+        try:
+            latest = PublishedIndex.current_version(self.db)
+            if latest is None or latest == old.version:
+                return
+            new = self._open_retriever(self._retriever.embedder)
+            if new.store.get_meta("embedder") != old.get_meta("embedder"):
+                new = self._open_retriever(None)
+        except AssistError as exc:  # a damaged new version: keep searching the one we have
+            log.warning("Not switching to the new published index version: %s", exc)
+            return
+        log.info("published index %s: now on version %s (was %s)", self.db, new.store.version, old.version)
+        self._retriever = new
+        self.index_version = new.store.version
+        # The old store is not closed here: a search may still be running on it. Its connection
+        # and matrix go with the last reference.
+
+    def refresh_index(self) -> bool:
+        """Check a published folder for a new version now; True when the engine switched."""
+        with self._lock:
+            if self._retriever is None or self._retriever.store.version is None:
+                return False
+            before = self._retriever
+            self._checked = time.monotonic()
+            self._maybe_switch_version()
+            return self._retriever is not before
 
     def llm(self):
         """The local LLM, or None when disabled or it cannot be loaded (answers become extractive)."""

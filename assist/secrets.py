@@ -1,7 +1,9 @@
-"""Helpdesk credentials: the OS keyring first, then the environment. Never a config file.
+"""Credentials: the OS keyring first, then the environment. Never a config file.
 
-The keyring entry is keyed by helpdesk kind, URL and email, so an agent with two helpdesks (or a
-sandbox) keeps both tokens. `ASSIST_HELPDESK_TOKEN` overrides the keyring for scripting and IT.
+The helpdesk's keyring entry is keyed by helpdesk kind, URL and email, so an agent with two
+helpdesks (or a sandbox) keeps both tokens. `ASSIST_HELPDESK_TOKEN` overrides the keyring for
+scripting and IT. The index server's token (for a proxy in front of a Chroma server) is keyed by
+its URL; `ASSIST_INDEX_TOKEN` overrides it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SERVICE = "agent-assist"
 ENV_TOKEN = "ASSIST_HELPDESK_TOKEN"
+ENV_INDEX_TOKEN = "ASSIST_INDEX_TOKEN"
 
 
 def _account(settings: HelpdeskSettings) -> str:
@@ -29,19 +32,45 @@ def get_token(settings: HelpdeskSettings, environ: Mapping[str, str] | None = No
     env = os.environ if environ is None else environ
     if env.get(ENV_TOKEN):
         return Secret(env[ENV_TOKEN])
+    value = _keyring_get(_account(settings))
+    return Secret(value) if value else None
+
+
+def get_index_token(server_url: str, environ: Mapping[str, str] | None = None) -> Secret | None:
+    """The index server's token (`ASSIST_INDEX_TOKEN`, then the keyring), or None."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_INDEX_TOKEN):
+        return Secret(env[ENV_INDEX_TOKEN])
+    value = _keyring_get(f"index:{server_url.rstrip('/')}")
+    return Secret(value) if value else None
+
+
+def set_index_token(server_url: str, token: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(SERVICE, f"index:{server_url.rstrip('/')}", token)
+    except KeyringError as exc:
+        raise ConfigError(
+            f"Could not store the token in the OS keyring ({type(exc).__name__}); "
+            f"set {ENV_INDEX_TOKEN} instead."
+        ) from None
+
+
+def _keyring_get(account: str) -> str | None:
     try:
         import keyring
         from keyring.errors import KeyringError
 
         try:
-            value = keyring.get_password(SERVICE, _account(settings))
+            return keyring.get_password(SERVICE, account)
         except KeyringError as exc:  # no backend (headless CI), locked store …
             log.info("keyring unavailable: %s", type(exc).__name__)
             return None
     except Exception as exc:  # a broken backend must not stop the env route from working
         log.info("keyring unavailable: %s", type(exc).__name__)
         return None
-    return Secret(value) if value else None
 
 
 def token_status(settings: HelpdeskSettings, environ: Mapping[str, str] | None = None) -> str:

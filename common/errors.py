@@ -6,6 +6,7 @@
     │   ├── SourceUnreadableError
     │   └── EmbedderMismatchError
     ├── IndexMissingError      no index at the given location yet
+    ├── IndexServerError       the index server (a Chroma server) did not answer
     ├── ModelError
     │   └── ModelLoadError     a model file is missing or unreadable
     └── HelpdeskError          (see assist.helpdesk)
@@ -42,6 +43,14 @@ class EmbedderMismatchError(IndexingError):
 
 class IndexMissingError(AssistError):
     """There is no index at the configured location."""
+
+
+class IndexServerError(AssistError):
+    """The Chroma server holding the vectors did not answer (down, timed out, refused the token)."""
+
+    def __init__(self, message: str, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
 
 
 class ModelError(AssistError):

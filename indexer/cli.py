@@ -1,9 +1,14 @@
 """`assist-index`: build or update the local knowledge index.
 
-    assist-index SOURCE... [--db DIR] [--kind confluence|notion|docs] [--base-url URL]
+    assist-index SOURCE... [--db DIR] [--server URL [--collection NAME]] [--publish DIR [--keep N]]
+                 [--kind confluence|notion|docs] [--base-url URL]
                  [--json] [--rebuild] [--dry-run] [--max-file-mb MB] [--file-timeout SECONDS]
                  [--rerank | --no-rerank] [--rerank-budget SECONDS]
-    assist-index status [--db DIR] [--json]
+    assist-index status [--db DIR] [--server URL] [--json]
+
+`--server` (or ASSIST_INDEX_SERVER) writes the vectors to a Chroma server (`chroma run`); `--db`
+still holds the catalog and the lexical index. `--publish DIR` then writes the index as a new
+version of DIR, a folder agents open read-only (`indexer.publish`).
 
 Exit codes: 0 done (files may have been skipped, see the report), 1 a source could not be read
 as a whole (nothing already indexed was deleted), 2 usage or configuration errors.
@@ -13,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common.errors import AssistError
+from common.errors import AssistError, ConfigError
 from common.logs import debug_from_env, setup_logging
 from common.paths import default_index_dir
 from indexer.bounds import DEFAULT_MAX_FILE_BYTES, DEFAULT_SECONDS_PER_FILE, MB, FileLimits
+from indexer.vectors import COLLECTION, IndexServer, server_headers
 
 _KINDS = ("confluence", "notion", "docs")
 RERANK_BY_DEFAULT = False
@@ -64,6 +71,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     if argv and argv[0] == "status" and not Path("status").exists():
         parser = argparse.ArgumentParser(prog="assist-index status", description="Show what the index holds.")
         parser.add_argument("--db", type=Path, default=None, help="index directory")
+        _server_args(parser)
         parser.add_argument("--json", action="store_true", help="machine-readable output")
         ns = parser.parse_args(argv[1:])
         ns.command = "status"
@@ -76,6 +84,16 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="export zip or folder")
     parser.add_argument(
         "--db", type=Path, default=None, help=f"index directory (default {default_index_dir()})"
+    )
+    _server_args(parser)
+    parser.add_argument(
+        "--publish",
+        type=Path,
+        metavar="DIR",
+        help="after indexing, publish the index as a new version of DIR (a share agents open read-only)",
+    )
+    parser.add_argument(
+        "--keep", type=int, default=3, help="published versions to keep besides the current (default 3)"
     )
     parser.add_argument("--kind", choices=_KINDS, help="export kind (default: auto-detect)")
     parser.add_argument("--base-url", help="base URL that turns page ids/paths into links")
@@ -116,6 +134,33 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return ns
 
 
+def _server_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="a Chroma server (`chroma run`) for the vectors (default: ASSIST_INDEX_SERVER, or local)",
+    )
+    parser.add_argument("--collection", default=None, help="the server's collection (default kb_chunks)")
+
+
+def server_from_env(url: str | None, collection: str | None) -> IndexServer | None:
+    """The server the flags or ASSIST_INDEX_SERVER name, with ASSIST_INDEX_TOKEN for a proxy."""
+    url = (url or os.environ.get("ASSIST_INDEX_SERVER", "")).strip().rstrip("/")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"--server must be an http:// or https:// URL (got {url!r})")
+    header = os.environ.get("ASSIST_INDEX_TOKEN_HEADER", "Authorization")
+    return IndexServer(
+        url=url,
+        collection=collection or COLLECTION,
+        headers=server_headers(os.environ.get("ASSIST_INDEX_TOKEN"), header),
+    )
+
+
+ServerFor = Callable[[str | None, str | None], "IndexServer | None"]
+
+
 def _print_report(report, console) -> None:
     from rich.table import Table
 
@@ -146,14 +191,16 @@ def _print_report(report, console) -> None:
         console.print(f"[bold red]error:[/] {err}")
 
 
-def _status(db: Path, as_json: bool) -> int:
+def _status(db: Path, as_json: bool, server: IndexServer | None) -> int:
     from indexer.store import IndexStore
 
-    store = IndexStore(db, create=False)
+    store = IndexStore(db, create=False, server=server)
     try:
         docs, chunks = store.counts()
         info = {
             "db": str(db),
+            "version": store.version,
+            "vectors": store.vectors.describe(),
             "embedder": store.get_meta("embedder"),
             "dimension": int(store.get_meta("dimension") or 0) or None,
             "documents": docs,
@@ -188,38 +235,75 @@ def _status(db: Path, as_json: bool) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None, after_index: AfterIndex | None = None) -> int:
+def main(
+    argv: list[str] | None = None, after_index: AfterIndex | None = None, server_for: ServerFor | None = None
+) -> int:
     args = _parse(list(sys.argv[1:] if argv is None else argv))
     # The indexer may not read the assistant's settings (layers), and sees KB files, not tickets:
     # ASSIST_DEBUG alone turns its debug log on.
     setup_logging("assist-index", debug=debug_from_env())
     db = (args.db or default_index_dir()).expanduser()
     try:
+        server = (server_for or server_from_env)(args.server, args.collection)
         if args.command == "status":
-            return _status(db, args.json)
+            return _status(db, args.json, server)
         from indexer.pipeline import SourceSpec, index
-        from models.embedder import SentenceTransformerEmbedder
+        from models.embedder import make_embedder
         from models.locate import resolve_embedder
 
-        embedder = SentenceTransformerEmbedder(resolve_embedder(args.embedder))
+        embedder = make_embedder(resolve_embedder(args.embedder))
         progress = _RichProgress() if sys.stderr.isatty() and not args.json else None
         specs = [SourceSpec(path=p, kind=args.kind, base_url=args.base_url) for p in args.sources]
         limits = FileLimits(max_file_bytes=int(args.max_file_mb * MB), seconds_per_file=args.file_timeout)
         report = index(
-            specs, db, embedder, rebuild=args.rebuild, dry_run=args.dry_run, progress=progress, limits=limits
+            specs,
+            db,
+            embedder,
+            rebuild=args.rebuild,
+            dry_run=args.dry_run,
+            progress=progress,
+            limits=limits,
+            server=server,
         )
         if after_index is not None and not args.dry_run and report.documents:
             after_index(db, args, embedder)
+        published = None
+        if args.publish and not args.dry_run:
+            published = _publish(db, server, args.publish, args.keep)
     except AssistError as exc:
         print(f"assist-index: {exc}", file=sys.stderr)
         return 2 if args.command == "status" else 1
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        out = report.as_json()
+        if published is not None:
+            out["published"] = published.as_json()
+        print(json.dumps(out, ensure_ascii=False))
     else:
         from rich.console import Console
 
-        _print_report(report, Console())
+        console = Console()
+        _print_report(report, console)
+        if published is not None:
+            if published.unchanged:
+                console.print(f"Published: {published.folder} already holds this index ({published.version})")
+            else:
+                console.print(
+                    f"Published version [bold]{published.version}[/] to {args.publish} "
+                    f"({published.chunks} chunks, {published.bytes / 1e6:.1f} MB, {published.seconds:.1f} s)"
+                    + (f"; removed old versions {', '.join(published.removed)}" if published.removed else "")
+                )
     return 1 if report.errors else 0
+
+
+def _publish(db: Path, server: IndexServer | None, dest: Path, keep: int):
+    from indexer.publish import publish
+    from indexer.store import IndexStore
+
+    store = IndexStore(db, create=False, server=server)
+    try:
+        return publish(store, dest.expanduser(), keep=max(keep, 1))
+    finally:
+        store.close()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from indexer.isolation import IsolatedLoader, LoadRequest
 from indexer.sources import detect_kind, make_reader, open_tree
 from indexer.sources._tree import SourceTree
 from indexer.store import ChunkRow, DocRecord, IndexStore, doc_uid
+from indexer.vectors import IndexServer
 from indexer.visibility import is_internal
 from models.embedder import Embedder
 
@@ -152,7 +153,7 @@ class Indexer:
             self.store.delete_vectors(ids)
             self.store.delete_lexical_ids(ids)
         self.store.forget_docs([d.uid for d in pending])
-        if unclean and (self.store.db_dir / "chroma").exists():
+        if unclean and self.store.vectors.exists():
             # Belt and braces after a crash: vectors with no lexical twin are orphans.
             orphans = sorted(self.store.vector_ids() - self.store.all_chunk_ids())
             self.store.delete_vectors(orphans)
@@ -433,13 +434,14 @@ def index(
     progress: Progress | None = None,
     on_store: Callable[[IndexStore], None] | None = None,
     limits: FileLimits | None = None,
+    server: IndexServer | None = None,
 ) -> IndexReport:
     """Index `sources` into the store at `db`.
 
     Raises IndexingError (e.g. EmbedderMismatchError) for whole-run failures; a source that can't be
     read is reported in `IndexReport.errors` and the others are still indexed.
     """
-    store = IndexStore(db)
+    store = IndexStore(db, server=server)
     try:
         if on_store:
             on_store(store)

@@ -1,7 +1,8 @@
-"""The index on disk: a catalog + lexical index (SQLite FTS5) beside a Chroma vector store.
+"""The index: a catalog + lexical index (SQLite FTS5) beside the vectors (`indexer.vectors`).
 
     <db>/catalog.sqlite   catalog (doc → fingerprint, content hash, chunk ids), chunk texts, FTS5
     <db>/chroma/          Chroma PersistentClient, one collection of chunk embeddings
+                          (or a Chroma server's collection, or a published version's vectors.npy)
 
 The two sides are kept consistent across crashes with a write-ahead mark in the catalog: before
 touching Chroma for a document, its row is set `pending` with every chunk id that may be written
@@ -25,13 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from common.errors import EmbedderMismatchError, IndexMissingError
-from common.privacy import enforce_offline
+from indexer.vectors import IndexServer, LocalChroma, PublishedMatrix, ServerChroma, VectorStore
 
 if TYPE_CHECKING:
     import numpy as np
 
 SCHEMA_VERSION = "1"
-COLLECTION = "kb_chunks"
 EXACT_SEARCH_MAX = 250_000
 """Above this many chunks, vector search uses Chroma's HNSW index instead of an exact scan."""
 
@@ -116,28 +116,57 @@ def doc_uid(source_id: str, doc_key: str) -> str:
 class IndexStore:
     """Read/write access to one index directory."""
 
-    def __init__(self, db_dir: Path, *, create: bool = True) -> None:
-        self.db_dir = Path(db_dir)
+    def __init__(self, db_dir: Path, *, create: bool = True, server: IndexServer | None = None) -> None:
+        """`db_dir` is an index folder, or a published folder (`indexer.publish`), which opens its
+        current version read-only. With `server`, the vectors live on that Chroma server and
+        `db_dir` holds the catalog and the lexical index only."""
+        from indexer.publish import PublishedIndex
+
+        self.root = Path(db_dir)
+        published = PublishedIndex.open(self.root)
+        self.version: str | None = None
+        if published is not None:
+            self.read_only = True
+            self.version = published.version
+            self.db_dir = published.folder
+            server = server or published.server
+            if server is None and not (self.db_dir / PublishedMatrix.MATRIX).exists():
+                raise IndexMissingError(f"{self.root}: the published version has no vectors")
+        else:
+            self.read_only = False
+            self.db_dir = self.root
         catalog = self.db_dir / "catalog.sqlite"
         if not create and not catalog.exists():
             raise IndexMissingError(
                 f"No index at {self.db_dir}. Build one with `assist-index <export>` (see the README)."
             )
-        self.db_dir.mkdir(parents=True, exist_ok=True)
-        self.sql = sqlite3.connect(str(catalog), timeout=30, check_same_thread=False)
-        self.sql.execute("PRAGMA journal_mode=WAL")
-        self.sql.execute("PRAGMA synchronous=NORMAL")
-        self.sql.executescript(_SCHEMA)
-        self.sql.commit()
-        self._collection = None
-        self._client = None
+        if self.read_only:
+            # A published version never changes: no locks, no WAL files on the share.
+            self.sql = sqlite3.connect(
+                f"{catalog.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+        else:
+            self.db_dir.mkdir(parents=True, exist_ok=True)
+            self.sql = sqlite3.connect(str(catalog), timeout=30, check_same_thread=False)
+            self.sql.execute("PRAGMA journal_mode=WAL")
+            self.sql.execute("PRAGMA synchronous=NORMAL")
+            self.sql.executescript(_SCHEMA)
+            self.sql.commit()
+        self.server = server
+        self.vectors: VectorStore
+        if server is not None:
+            self.vectors = ServerChroma(server)
+        elif self.read_only:
+            self.vectors = PublishedMatrix(self.db_dir)
+        else:
+            self.vectors = LocalChroma(self.db_dir / "chroma")
         self._chunk_count: int | None = None
         self._exact_index: _ExactIndex | None = None
 
     def close(self) -> None:
         self.sql.close()
-        self._collection = None
-        self._client = None
+        self.vectors.close()
+        self._exact_index = None
 
     # -- meta -----------------------------------------------------------------------------------
 
@@ -303,70 +332,18 @@ class IndexStore:
         with self.sql:
             for table in ("docs", "chunks", "chunks_fts", "sources", "meta"):
                 self.sql.execute(f"DELETE FROM {table}")
-        if (self.db_dir / "chroma").exists():
-            client = self._chroma_client()
-            try:
-                client.delete_collection(COLLECTION)
-            except Exception:
-                pass
-            self._collection = None
+        self.vectors.reset()
 
-    # -- vectors --------------------------------------------------------------------------------
-
-    def _chroma_client(self):
-        if self._client is None:
-            enforce_offline()
-            import chromadb
-            from chromadb.config import Settings
-
-            self._client = chromadb.PersistentClient(
-                path=str(self.db_dir / "chroma"),
-                settings=Settings(anonymized_telemetry=False, allow_reset=False),
-            )
-        return self._client
-
-    def collection(self):
-        if self._collection is None:
-            # We always pass our own embeddings: no embedding function, so Chroma never tries to
-            # fetch its default ONNX model. A wide HNSW search keeps its recall high (see
-            # `vector_search` for why queries on ordinary KB sizes don't use HNSW at all).
-            self._collection = self._chroma_client().get_or_create_collection(
-                COLLECTION,
-                configuration={
-                    "hnsw": {"space": "cosine", "ef_search": 256, "ef_construction": 256, "max_neighbors": 32}
-                },
-                embedding_function=None,
-            )
-        return self._collection
+    # -- vectors ------------------------------------------------------------------------------
 
     def upsert_vectors(self, ids: list[str], embeddings: np.ndarray, metas: list[dict[str, Any]]) -> None:
-        coll = self.collection()
-        step = 1000
-        for start in range(0, len(ids), step):
-            coll.upsert(
-                ids=ids[start : start + step],
-                embeddings=embeddings[start : start + step],
-                metadatas=[_chroma_meta(m) for m in metas[start : start + step]],
-            )
+        self.vectors.upsert(ids, embeddings, metas)
 
     def delete_vectors(self, ids: Sequence[str]) -> None:
-        if not ids:
-            return
-        coll = self.collection()
-        step = 1000
-        for start in range(0, len(ids), step):
-            coll.delete(ids=list(ids[start : start + step]))
+        self.vectors.delete(ids)
 
     def vector_ids(self) -> set[str]:
-        coll = self.collection()
-        out: set[str] = set()
-        offset = 0
-        while True:
-            got = coll.get(include=[], limit=5000, offset=offset)
-            out.update(got["ids"])
-            if len(got["ids"]) < 5000:
-                return out
-            offset += 5000
+        return self.vectors.ids()
 
     # -- reading (retrieval) ----------------------------------------------------------------------
 
@@ -375,26 +352,20 @@ class IndexStore:
     ) -> list[tuple[str, float]]:
         """Nearest chunks as (chunk id, cosine similarity), best first.
 
-        Up to `EXACT_SEARCH_MAX` chunks the search is exact, over a matrix loaded once from
-        Chroma: Chroma's persisted HNSW graph gave different (sometimes unrelated) neighbours
-        from one process start to the next on the same data (chroma-core/chroma#2675, #3638),
-        and an exact scan of 100k × 384 floats takes a few milliseconds anyway. Larger indexes
-        fall back to Chroma's HNSW query.
+        Where the vectors are local, up to `EXACT_SEARCH_MAX` chunks the search is exact, over a
+        matrix loaded once: Chroma's persisted HNSW graph gave different (sometimes unrelated)
+        neighbours from one process start to the next on the same data (chroma-core/chroma#2675,
+        #3638), and an exact scan of 100k × 384 floats takes a few milliseconds anyway. Larger
+        indexes, and an index server, use Chroma's HNSW query.
         """
-        if where is None and self.chunk_count() <= EXACT_SEARCH_MAX:
+        if where is None and self.vectors.exact_scan and self.chunk_count() <= EXACT_SEARCH_MAX:
             return self._exact().search(embedding, k)
-        coll = self.collection()
-        res = coll.query(
-            query_embeddings=[list(embedding)], n_results=k, where=where or None, include=["distances"]
-        )
-        ids = res["ids"][0]
-        dists = res["distances"][0]
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
+        return self.vectors.query(embedding, k, where)
 
     def _exact(self) -> _ExactIndex:
         generation = self.get_meta("generation") or "0"
         if self._exact_index is None or self._exact_index.generation != generation:
-            self._exact_index = _ExactIndex.load(self.collection(), generation)
+            self._exact_index = _ExactIndex.load(self.vectors, generation)
         return self._exact_index
 
     def bump_generation(self) -> None:
@@ -430,10 +401,7 @@ class IndexStore:
         return out
 
     def get_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        if not ids:
-            return {}
-        got = self.collection().get(ids=list(ids), include=["embeddings"])
-        return dict(zip(got["ids"], got["embeddings"], strict=True))
+        return self.vectors.get(ids) if ids else {}
 
     def titles(self) -> set[str]:
         """Lower-cased titles of every indexed document."""
@@ -483,20 +451,14 @@ class _ExactIndex:
         self.generation = generation
 
     @classmethod
-    def load(cls, collection: Any, generation: str) -> _ExactIndex:
+    def load(cls, vectors: VectorStore, generation: str) -> _ExactIndex:
         import numpy as np
 
         ids: list[str] = []
         parts: list[np.ndarray] = []
-        offset, page = 0, 20000
-        while True:
-            got = collection.get(include=["embeddings"], limit=page, offset=offset)
-            if len(got["ids"]):
-                ids.extend(got["ids"])
-                parts.append(np.asarray(got["embeddings"], dtype=np.float32))
-            if len(got["ids"]) < page:
-                break
-            offset += page
+        for page_ids, page in vectors.pages():
+            ids.extend(page_ids)
+            parts.append(page)
         matrix = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
         if len(matrix):
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
@@ -515,18 +477,3 @@ class _ExactIndex:
         top = np.argpartition(-sims, k - 1)[:k]
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(self.ids[i], float(sims[i])) for i in top]
-
-
-def _chroma_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    """Chroma metadata values must be str/int/float/bool and never None."""
-    out: dict[str, Any] = {}
-    for key, value in meta.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value)
-        if isinstance(value, (str, int, float, bool)):
-            out[key] = value
-        else:
-            out[key] = str(value)
-    return out
