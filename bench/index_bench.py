@@ -46,10 +46,10 @@ def main() -> int:
     from indexer.pipeline import SourceSpec, index
     from indexer.sources import detect_kind, make_reader, open_tree
     from indexer.store import doc_uid
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
 
     sources = _sources(args.kb)
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder()
     embedder.warm_up()  # model load is the same for both sides; not part of either figure
 
     with tempfile.TemporaryDirectory() as tmp:

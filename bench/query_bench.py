@@ -48,7 +48,7 @@ def bench_tickets(db: Path | None, rerank: bool = True) -> dict:
     from assist.retrieval import RetrievalSettings, Retriever
     from indexer.pipeline import SourceSpec, index
     from indexer.store import IndexStore
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
 
     tmp = None
     if db is None:
@@ -60,9 +60,9 @@ def bench_tickets(db: Path | None, rerank: bool = True) -> dict:
             kb / "notion" / "Store-and-Cloud-export.zip",
             kb / "docs",
         ]
-        index([SourceSpec(p) for p in sources], db, SentenceTransformerEmbedder())
+        index([SourceSpec(p) for p in sources], db, make_embedder())
     store = IndexStore(db, create=False)
-    retriever = Retriever(store, SentenceTransformerEmbedder(threads=1), RetrievalSettings(rerank=rerank))
+    retriever = Retriever(store, make_embedder(threads=1), RetrievalSettings(rerank=rerank))
     tickets = [json.loads(x) for x in (SHARED / "eval" / "dev_tickets.jsonl").read_text().splitlines() if x]
     queries = [build_query(t["subject"], t["body"]) for t in tickets]
     retriever.search(queries[0])  # warm: model, matrix, SQLite pages

@@ -86,9 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     cues = load_cues(args.cues)
     similarity = None
     if args.embedder:
-        from models.embedder import SentenceTransformerEmbedder
+        from models.embedder import make_embedder
 
-        similarity = embedder_similarity(SentenceTransformerEmbedder())
+        similarity = embedder_similarity(make_embedder())
     scored: dict[str, list[tuple[str, float]]] = {"tune": [], "holdout": [], "blind": []}
     for row in load(args.file):
         now = parse_time(row["now"]) or datetime.fromisoformat(row["now"])

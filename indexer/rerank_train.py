@@ -31,6 +31,7 @@ import numpy as np
 from indexer.gazetteer import Gazetteer, tokens
 from indexer.pseudo_queries import PseudoQuery, pseudo_queries
 from indexer.store import IndexStore
+from models.embedder import require_torch
 from models.locate import resolve_embedder
 
 CROSS_ENCODER_DIR = "cross-encoder"
@@ -160,6 +161,7 @@ def train_cross_encoder(
             info.get("pairs", 0), info.get("steps", 0), 0.0, info.get("stopped_by_budget", False), True
         )
 
+    require_torch("Training the KB's cross-encoder")
     import torch
     from sentence_transformers import CrossEncoder
 

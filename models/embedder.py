@@ -1,21 +1,31 @@
-"""The sentence embedder: token counting (cheap, no torch) and encoding (lazy, torch).
+"""The sentence embedder: token counting (cheap, no torch) and encoding (lazy).
 
 The chunker needs exact token counts to respect the model's input limit; the `tokenizers` Rust
 library gives them in microseconds without importing torch, so unchanged re-runs stay fast.
+
+Two implementations of `Embedder`, chosen by `make_embedder` (every part of the product gets its
+embedder there): `models.onnx_embedder.OnnxEmbedder` (ONNX Runtime, no torch) when the model
+folder has `onnx/model.onnx` — the app bundle's has, and the bundle ships no torch — and
+`SentenceTransformerEmbedder` (sentence-transformers on torch) otherwise. Both give the same
+vectors under the same name, so either can search an index the other built.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from common.errors import ModelLoadError
 from common.privacy import enforce_offline
-from models.locate import EmbedderSpec, resolve_embedder
+from models.locate import ONNX_FILE, EmbedderSpec, resolve_embedder
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from models.onnx_embedder import OnnxEmbedder
 
 
 class Embedder(Protocol):
@@ -41,8 +51,66 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
+FULL_INSTALL = (
+    "needs the full Python install with torch (`pip install agent-assist`): the app bundle has no "
+    "torch and runs its embedder with ONNX Runtime"
+)
+
+
+class FullInstallRequired(ModelLoadError):
+    """A feature that runs on torch (sentence-transformers) was asked for where there is none."""
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: blocked with sys.modules[module] = None
+        return False
+
+
+def torch_available() -> bool:
+    """torch and sentence-transformers can be imported (found without importing them)."""
+    return _importable("torch") and _importable("sentence_transformers")
+
+
+def require_torch(feature: str, hint: str = "") -> None:
+    """Raise `FullInstallRequired` ("<feature> needs the full Python install …; <hint>.") unless
+    torch and sentence-transformers are installed. Call before importing them: the app bundle
+    has neither."""
+    if not torch_available():
+        raise FullInstallRequired(f"{feature} {FULL_INSTALL}" + (f"; {hint}." if hint else "."))
+
+
+def make_embedder(
+    spec: EmbedderSpec | None = None, *, threads: int | None = None, backend: str | None = None
+) -> OnnxEmbedder | SentenceTransformerEmbedder:
+    """The embedder for `spec` (default: `resolve_embedder()`), not loaded yet.
+
+    `backend`: "onnx", "torch" or None for the automatic choice: ONNX Runtime when the model
+    folder has `onnx/model.onnx` it can run, sentence-transformers otherwise.
+    """
+    from models.onnx_embedder import OnnxEmbedder, onnx_unsupported
+
+    spec = spec or resolve_embedder()
+    if backend not in (None, "onnx", "torch"):
+        raise ValueError(f"unknown embedder backend {backend!r}")
+    if backend == "onnx":
+        return OnnxEmbedder(spec, threads=threads)
+    if backend is None:
+        reason = onnx_unsupported(spec.path)
+        if reason is None:
+            return OnnxEmbedder(spec, threads=threads)
+        if not torch_available():
+            raise FullInstallRequired(
+                f"Embedder {spec.name!r} can't run here: {reason}; without ONNX Runtime it {FULL_INSTALL}."
+            )
+    return SentenceTransformerEmbedder(spec, threads=threads)
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model folder, loaded on first `encode`."""
+
+    backend = "sentence-transformers"
 
     def __init__(self, spec: EmbedderSpec | None = None, *, threads: int | None = None) -> None:
         self.spec = spec or resolve_embedder()
@@ -95,6 +163,7 @@ class SentenceTransformerEmbedder:
     def _load_model(self):
         with self._lock:
             if self._model is None:
+                require_torch(f"Embedder {self.name!r} without {ONNX_FILE}")
                 enforce_offline()
                 import torch
                 from sentence_transformers import SentenceTransformer

@@ -22,6 +22,9 @@ from common.errors import ModelLoadError
 from common.paths import models_dir
 
 DEFAULT_EMBEDDER_NAME = "all-MiniLM-L6-v2"
+ONNX_FILE = "onnx/model.onnx"
+"""The embedder's transformer exported to ONNX, inside its model folder (the app bundle's has it:
+`models.embedder.make_embedder` then runs it with ONNX Runtime instead of torch)."""
 
 
 class ModelNotFound(ModelLoadError):

@@ -42,9 +42,9 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The real default embedder (all-MiniLM-L6-v2), loaded once per test session."""
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
 
-    emb = SentenceTransformerEmbedder()
+    emb = make_embedder()
     emb.warm_up()
     return emb
 

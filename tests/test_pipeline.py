@@ -202,7 +202,7 @@ _KILLER = textwrap.dedent(
     from pathlib import Path
     import indexer.pipeline as pipeline
     from indexer.store import IndexStore
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
 
     point, after = sys.argv[3], int(sys.argv[4])
     pipeline.EMBED_BATCH_CHUNKS = 4
@@ -221,7 +221,7 @@ _KILLER = textwrap.dedent(
         setattr(IndexStore, name, patched)
 
     wrap(point.split("-", 1)[1])
-    pipeline.index([pipeline.SourceSpec(Path(sys.argv[1]))], Path(sys.argv[2]), SentenceTransformerEmbedder())
+    pipeline.index([pipeline.SourceSpec(Path(sys.argv[1]))], Path(sys.argv[2]), make_embedder())
     print("finished without being killed")
     """
 )

@@ -35,12 +35,12 @@ _GUARDED_RUN = textwrap.dedent(
 
     from pathlib import Path
     from indexer.pipeline import SourceSpec, index
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
     from assist.engine import Engine
     from assist.answering import Answer
 
     src, db = Path(sys.argv[1]), Path(sys.argv[2])
-    report = index([SourceSpec(src)], db, SentenceTransformerEmbedder())
+    report = index([SourceSpec(src)], db, make_embedder())
     engine = Engine(db=db)
     result = engine.search_text("How do I reset the hub?")
     final = [e for e in engine.answer("How do I reset the hub?", result) if isinstance(e, Answer)]

@@ -82,14 +82,14 @@ def build(
     Blocking (seconds to a minute): call from a worker.
     """
     from indexer.pipeline import SourceSpec, index
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
 
     db = db or demo_index_dir()
     sources = sources or demo_sources()
     report = index(
         [SourceSpec(path=p) for p in sources],
         db,
-        SentenceTransformerEmbedder(),
+        make_embedder(),
         progress=_Progress(progress) if progress else None,
     )
     if report.errors:

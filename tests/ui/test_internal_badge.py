@@ -43,11 +43,11 @@ def test_the_demo_escalation_page_gets_the_badge(qtbot, demo_index: Path) -> Non
     """Real hits from the demo index: the escalation page is internal by its front matter."""
     from assist.retrieval import Retriever
     from indexer.store import IndexStore
-    from models.embedder import SentenceTransformerEmbedder
+    from models.embedder import make_embedder
 
     store = IndexStore(demo_index, create=False)
     try:
-        result = Retriever(store, SentenceTransformerEmbedder()).search(
+        result = Retriever(store, make_embedder()).search(
             build_query("Tier-1 escalation policy", "What may tier-1 approve without a team lead?")
         )
     finally:
