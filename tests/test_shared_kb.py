@@ -76,6 +76,33 @@ def test_dev_set_retrieval_quality(shared_dir: Path, kb: Path, kb_index, embedde
     assert report.false_abstentions == 0
 
 
+def test_the_onnx_embedder_ranks_the_dev_tickets_as_torch_does(
+    shared_dir: Path, kb: Path, kb_index, embedder, onnx_models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app bundle's embedder (ONNX Runtime, no torch) searching the index torch built."""
+    from models.embedder import make_embedder
+
+    monkeypatch.setenv("ASSIST_MODELS_DIR", str(onnx_models_dir))
+    onnx = make_embedder(threads=1)
+    assert onnx.backend == "onnxruntime" and embedder.backend == "sentence-transformers"
+    db, _ = kb_index
+    store = IndexStore(db, create=False)
+    try:
+        assert store.get_meta("embedder") == onnx.name == embedder.name
+        torch_report, onnx_report = (
+            evaluate(
+                Retriever(store, e), shared_dir / "data" / "eval" / "dev_tickets.jsonl", kb / "manifest.jsonl"
+            ).as_json()
+            for e in (embedder, onnx)
+        )
+    finally:
+        store.close()
+    assert [r["rank"] for r in onnx_report["per_ticket"]] == [r["rank"] for r in torch_report["per_ticket"]]
+    for key in ("recall@1", "recall@5", "mrr@10", "abstentions"):
+        assert onnx_report[key] == torch_report[key], key
+    assert onnx_report["recall@5"] == 1.0
+
+
 def test_held_out_tickets_retrieval_quality(kb: Path, kb_index, embedder) -> None:
     """The 70 extra tickets of eval/ were never tuned on: they show whether ranking generalises."""
     db, _ = kb_index
