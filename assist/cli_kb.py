@@ -67,7 +67,11 @@ def _engine(args: argparse.Namespace, use_llm: bool = False):
     # --tone is the flag layer over [answer] tone (unless IT locked it); drafts read the setting.
     settings = load_settings(
         args.config,
-        overrides={"answer.tone": getattr(args, "tone", None), "index.server": getattr(args, "server", None)},
+        overrides={
+            "answer.tone": getattr(args, "tone", None),
+            "index.server": getattr(args, "server", None),
+            "index.collection": getattr(args, "collection", None),
+        },
     )
     return Engine(settings, db=args.db, use_llm=use_llm)
 
@@ -259,6 +263,7 @@ def add_kb_commands(sub: argparse._SubParsersAction, path_type: Any) -> None:
             "--db", type=path_type, default=None, help="index or published directory (default: [index] path)"
         )
         p.add_argument("--server", metavar="URL", default=None, help="a Chroma server with the vectors")
+        p.add_argument("--collection", default=None, help="the server's collection (default kb_chunks)")
         p.add_argument("--k", type=int, default=10, help="articles to return")
         p.add_argument(
             "--source", action="append", choices=["confluence", "notion", "docs"], help="only this kind"

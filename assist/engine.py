@@ -73,6 +73,7 @@ class Engine:
         with self._lock:
             if self._retriever is None:
                 self._retriever = self._open_retriever(None)
+                self.index_version = self._retriever.store.version
                 self._checked = time.monotonic()
             elif self._retriever.store.version is not None and (
                 time.monotonic() - self._checked >= self.settings.index.refresh_seconds
@@ -82,17 +83,18 @@ class Engine:
             return self._retriever
 
     def _open_retriever(self, embedder) -> Retriever:
-        from indexer.publish import PublishedIndex
         from indexer.store import IndexStore
 
-        server = self.server
-        if server is None:
-            published = PublishedIndex.open(self.db)
-            if published is not None and published.server is not None:
-                server = index_server(
-                    self.settings.index, url=published.server.url, collection=published.server.collection
-                )
-        store = IndexStore(self.db, create=False, server=server)
+        store = IndexStore(self.db, create=False, server=self.server)
+        if self.server is None and store.server is not None:
+            # The index names its server (its catalog or a published manifest does): add the
+            # token this machine has for it.
+            server = index_server(
+                self.settings.index, url=store.server.url, collection=store.server.collection
+            )
+            if server is not None and server.headers:
+                store.close()
+                store = IndexStore(self.db, create=False, server=server)
         if embedder is None:
             from models.embedder import make_embedder
             from models.locate import resolve_embedder
@@ -116,6 +118,7 @@ class Engine:
             new = self._open_retriever(self._retriever.embedder)
             if new.store.get_meta("embedder") != old.get_meta("embedder"):
                 new = self._open_retriever(None)
+            new.store.warm()  # the first search on the new version must not pay for loading it
         except AssistError as exc:  # a damaged new version: keep searching the one we have
             log.warning("Not switching to the new published index version: %s", exc)
             return

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from common.errors import EmbedderMismatchError, IndexMissingError
-from indexer.vectors import IndexServer, LocalChroma, PublishedMatrix, ServerChroma, VectorStore
+from indexer.vectors import COLLECTION, IndexServer, LocalChroma, PublishedMatrix, ServerChroma, VectorStore
 
 if TYPE_CHECKING:
     import numpy as np
@@ -152,6 +152,12 @@ class IndexStore:
             self.sql.execute("PRAGMA synchronous=NORMAL")
             self.sql.executescript(_SCHEMA)
             self.sql.commit()
+        if server is None:
+            server = self._recorded_server()
+        elif not self.read_only and _where(self._recorded_server()) != _where(server):
+            # Remembered, so the catalog alone says where its vectors are (`recorded_server`).
+            self.set_meta("vectors_server", server.url)
+            self.set_meta("vectors_collection", server.collection)
         self.server = server
         self.vectors: VectorStore
         if server is not None:
@@ -162,6 +168,10 @@ class IndexStore:
             self.vectors = LocalChroma(self.db_dir / "chroma")
         self._chunk_count: int | None = None
         self._exact_index: _ExactIndex | None = None
+
+    def _recorded_server(self) -> IndexServer | None:
+        url = self.get_meta("vectors_server")
+        return IndexServer(url, self.get_meta("vectors_collection") or COLLECTION) if url else None
 
     def close(self) -> None:
         self.sql.close()
@@ -362,6 +372,11 @@ class IndexStore:
             return self._exact().search(embedding, k)
         return self.vectors.query(embedding, k, where)
 
+    def warm(self) -> None:
+        """Load what the first search would (the exact-scan matrix), now."""
+        if self.vectors.exact_scan and self.chunk_count() <= EXACT_SEARCH_MAX:
+            self._exact()
+
     def _exact(self) -> _ExactIndex:
         generation = self.get_meta("generation") or "0"
         if self._exact_index is None or self._exact_index.generation != generation:
@@ -477,3 +492,7 @@ class _ExactIndex:
         top = np.argpartition(-sims, k - 1)[:k]
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(self.ids[i], float(sims[i])) for i in top]
+
+
+def _where(server: IndexServer | None) -> tuple[str, str] | None:
+    return (server.url, server.collection) if server else None

@@ -33,6 +33,7 @@ from common.errors import (
     AuthError,
     HelpdeskError,
     IndexMissingError,
+    IndexServerError,
     NotFoundError,
     RateLimitedError,
     UnavailableError,
@@ -208,6 +209,12 @@ class SidebarController(QObject):
         self._polling = False
         self._retry_deadline: float | None = None
         self._retry_exc: HelpdeskError | None = None
+        self._index_version: str | None = None
+        self._server_failures = 0
+        # Retries a search the index server could not answer, backing off (5, 10, 20 … 60 s).
+        self._server_retry = QTimer(self)
+        self._server_retry.setSingleShot(True)
+        self._server_retry.timeout.connect(self.on_server_retry)
         self.provider: ObservedProvider | None = None
         self.tracker: ActiveTicketTracker | None = None
         self.consulted: ConsultedRecorder | None = None
@@ -454,6 +461,8 @@ class SidebarController(QObject):
 
     def on_retrieval_ready(self, _tag: int, _value: object) -> None:
         self._index_ready = True
+        self._server_back()
+        self._index_version = self.engine.index_version
         emit(self.banner_cleared, "index")
         if self._ticket is not None and self._ticket_result is None:
             self._search_ticket(self._ticket)  # a ticket arrived while the index was loading
@@ -461,6 +470,9 @@ class SidebarController(QObject):
             self._load_llm()
 
     def on_retrieval_failed(self, _tag: int, exc: BaseException) -> None:
+        if isinstance(exc, IndexServerError):
+            self._server_down(exc)
+            return
         emit(self.models_changed, "no-index")
         if isinstance(exc, IndexMissingError):
             db = self.engine.db
@@ -545,6 +557,8 @@ class SidebarController(QObject):
         if not self._ticket_gate.is_current(tag) or self._ticket is None:
             return  # a late result of a ticket the agent left
         result, preview = value
+        self._server_back()
+        self._note_index_version()
         self._ticket_result = self._current_result = result
         self._mode = "ticket"
         emit(self.results_ready, result, "ticket")
@@ -560,6 +574,9 @@ class SidebarController(QObject):
         if isinstance(exc, IndexMissingError):
             self._index_ready = False
             self.on_retrieval_failed(tag, exc)
+            return
+        if isinstance(exc, IndexServerError):
+            self._server_down(exc)
             return
         log.warning("search failed: %s", sensitive_error(exc))  # FTS5 errors quote the query
         emit(self.banner_shown, "search", "error", f"Search failed: {_message(exc)}", "retry")
@@ -688,7 +705,47 @@ class SidebarController(QObject):
 
     def on_ask_errored(self, tag: int, exc: BaseException) -> None:
         if self._llm_gate.is_current(tag):
+            if isinstance(exc, IndexServerError):
+                self._server_down(exc, retry=False)  # the agent asks again; the ticket retries
+                return
             emit(self.banner_shown, "search", "error", f"Search failed: {_message(exc)}", "")
+
+    # -- the index server ---------------------------------------------------------------------------
+
+    def _server_down(self, exc: IndexServerError, retry: bool = True) -> None:
+        """A banner, the last results kept on screen, and a retry with back-off."""
+        self._server_failures += 1
+        wait = min(60, 5 * 2 ** min(self._server_failures - 1, 4))
+        if retry:
+            self._server_retry.start(wait * 1000)
+        when = f" Retrying in {wait} s." if retry else ""
+        shown = " The cards show the last results." if self._current_result is not None else ""
+        emit(self.banner_shown, "index-server", "warning", f"{exc}{when}{shown}", "retry")
+        emit(self.status_changed, "Index server unreachable")
+
+    def _server_back(self) -> None:
+        if self._server_failures:
+            self._server_failures = 0
+            self._server_retry.stop()
+            emit(self.banner_cleared, "index-server")
+
+    def on_server_retry(self) -> None:
+        if not self._index_ready:
+            self._warm_retrieval()
+        elif self._ticket is not None:
+            self._search_ticket(self._ticket)
+
+    @property
+    def server_retry_pending(self) -> bool:
+        return self._server_retry.isActive()
+
+    def _note_index_version(self) -> None:
+        """Say so when the engine switched to a newer published version of the index."""
+        version = self.engine.index_version
+        if version is not None and version != self._index_version:
+            if self._index_version is not None:
+                emit(self.status_changed, f"Knowledge index updated ({version})")
+            self._index_version = version
 
     def back_to_ticket(self) -> None:
         """Show the ticket's cards and answer again after a question; finish what was cut short."""

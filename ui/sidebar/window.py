@@ -458,6 +458,8 @@ class SidebarWindow(QMainWindow):
             self.controller.refresh()
             if not self.controller.index_ready:
                 self.controller.start()
+            elif self.controller.server_retry_pending:
+                self.controller.on_server_retry()
         elif action == "rebuild" and self.controller:
             self.controller.start()
         elif action.startswith("open:"):

@@ -1,0 +1,216 @@
+"""Chroma-server mode end to end: a real `chroma run` on 127.0.0.1 holds the vectors, the catalog
+and the lexical index stay in `--db`, and searches match the local index on the demo KB."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from assist import Engine, Settings
+from assist.config import IndexSettings
+from common.errors import IndexServerError
+from indexer.publish import VERSIONS, publish
+from indexer.store import IndexStore
+from indexer.vectors import IndexServer
+from tests.conftest import DEMO_KB, REPO
+from tests.index_sharing.conftest import demo_queries, top_uids
+
+TOKEN = "s3cret-index-token"
+
+
+def _engine(db: Path, embedder, **index) -> Engine:
+    engine = Engine(Settings(index=IndexSettings(**index)), db=db, use_llm=False)
+    engine.retriever.embedder = embedder  # the session's loaded model
+    return engine
+
+
+def test_searches_through_the_server_match_the_local_index(server_index, demo_index, chroma_server, embedder):
+    from assist.retrieval import Retriever
+
+    served = Retriever(
+        IndexStore(server_index, create=False, server=IndexServer(chroma_server.url)), embedder
+    )
+    local = Retriever(IndexStore(demo_index, create=False), embedder)
+    assert served.store.vectors.count() == local.store.vectors.count() == local.store.chunk_count()
+    for subject, body in demo_queries():
+        assert top_uids(served, subject, body) == top_uids(local, subject, body), subject
+
+
+def test_the_setting_and_the_environment_name_the_same_server(
+    server_index, chroma_server, embedder, monkeypatch
+):
+    from assist.config import load_settings
+
+    by_setting = _engine(server_index, embedder, server=chroma_server.url)
+    monkeypatch.setenv("ASSIST_INDEX_SERVER", chroma_server.url)
+    by_env = Engine(load_settings(), db=server_index, use_llm=False)
+    by_env.retriever.embedder = embedder
+    assert by_env.server is not None and by_env.server.url == chroma_server.url
+    question = "The hub ring is orange and the app says E-104 Hub offline"
+    assert [h.doc_uid for h in by_env.search_text(question).hits] == [
+        h.doc_uid for h in by_setting.search_text(question).hits
+    ]
+    by_env.close()
+    by_setting.close()
+
+
+def test_assist_index_and_assist_search_with_server(chroma_server, tmp_path):
+    db = tmp_path / "catalog"
+    common = {"capture_output": True, "text": True, "cwd": REPO, "timeout": 900}
+    served = ["--server", chroma_server.url, "--collection", "cli_docs"]
+    indexed = subprocess.run(
+        [sys.executable, "-m", "assist.cli_index", str(DEMO_KB / "docs"), "--db", str(db), *served, "--json"],
+        **common,
+    )
+    assert indexed.returncode == 0, indexed.stderr[-2000:]
+    assert json.loads(indexed.stdout)["documents"] >= 5
+    status = subprocess.run(
+        [sys.executable, "-m", "assist.cli_index", "status", "--db", str(db), *served, "--json"],
+        **common,
+    )
+    assert chroma_server.url in json.loads(status.stdout)["vectors"]
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assist.cli",
+            "search",
+            "warranty replacement",
+            "--db",
+            str(db),
+            *served,
+            "--json",
+        ],
+        **common,
+    )
+    assert found.returncode == 0, found.stderr[-2000:]
+    assert "Request a warranty replacement" in found.stdout
+    # The catalog remembers where its vectors are: `--db` alone finds the same.
+    alone = subprocess.run(
+        [sys.executable, "-m", "assist.cli", "search", "warranty replacement", "--db", str(db), "--json"],
+        **common,
+    )
+    assert alone.returncode == 0 and alone.stdout == found.stdout
+    assert not (db / "chroma").exists()
+
+
+def test_a_server_that_goes_away_gives_an_error_then_searches_resume(server_index, chroma_server, embedder):
+    engine = _engine(server_index, embedder, server=chroma_server.url, timeout_seconds=5)
+    question = "My bulbs buzz when I dim them"
+    before = [h.doc_uid for h in engine.search_text(question).hits]
+    chroma_server.stop()
+    try:
+        with pytest.raises(IndexServerError) as err:
+            engine.search_text(question)
+        assert chroma_server.url in str(err.value) and "did not answer" in str(err.value)
+        with pytest.raises(IndexServerError):  # again: nothing cached a half-open connection
+            engine.search_text(question)
+    finally:
+        chroma_server.start()  # same port, same data
+    assert [h.doc_uid for h in engine.search_text(question).hits] == before  # the same engine
+    engine.close()
+
+
+class _TokenProxy(BaseHTTPRequestHandler):
+    """A reverse proxy that wants `<header>: <value>` (like one in front of a company's server)."""
+
+    upstream = ""
+    header = "Authorization"
+    expected = f"Bearer {TOKEN}"
+    seen: ClassVar[list[str]] = []
+
+    def _forward(self) -> None:
+        type(self).seen.append(self.headers.get(self.header) or "")
+        if self.headers.get(self.header) != self.expected:
+            self.send_response(401)
+            self.send_header("Content-Length", "12")
+            self.end_headers()
+            self.wfile.write(b"Unauthorized")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        request = urllib.request.Request(self.upstream + self.path, data=body, method=self.command)
+        request.add_header("Content-Type", self.headers.get("Content-Type") or "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                status, payload = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, payload = exc.code, exc.read()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+@pytest.fixture
+def token_proxy(chroma_server) -> Iterator[tuple[str, type[_TokenProxy]]]:
+    handler = type("Proxy", (_TokenProxy,), {"upstream": chroma_server.url, "seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_a_token_from_the_environment_passes_a_proxy(
+    server_index, token_proxy, embedder, monkeypatch, caplog
+):
+    url, proxy = token_proxy
+    question = "Track a missing package"
+    monkeypatch.delenv("ASSIST_INDEX_TOKEN", raising=False)
+    refused = _engine(server_index, embedder, server=url)
+    with pytest.raises(IndexServerError, match="refused the credentials"):
+        refused.search_text(question)
+    refused.close()
+
+    monkeypatch.setenv("ASSIST_INDEX_TOKEN", TOKEN)
+    engine = _engine(server_index, embedder, server=url)
+    assert engine.search_text(question).hits
+    assert f"Bearer {TOKEN}" in proxy.seen
+    assert TOKEN not in repr(engine.server) and TOKEN not in caplog.text
+    engine.close()
+
+    # A proxy that wants the token in its own header.
+    proxy.header, proxy.expected = "X-Api-Key", TOKEN
+    engine = _engine(server_index, embedder, server=url, token_header="X-Api-Key")
+    assert engine.search_text(question).hits
+    engine.close()
+
+
+def test_a_published_catalog_names_its_server(server_index, chroma_server, demo_index, tmp_path, embedder):
+    """Server mode + publishing: vectors on the server, the catalog and lexical index on the share;
+    agents set only the share's path."""
+    from assist.retrieval import Retriever
+
+    store = IndexStore(server_index, create=False, server=IndexServer(chroma_server.url))
+    report = publish(store, tmp_path / "share")
+    store.close()
+    version = tmp_path / "share" / VERSIONS / report.version
+    assert not (version / "vectors.npy").exists()
+    assert json.loads((version / "manifest.json").read_text())["server"] == chroma_server.url
+    engine = _engine(tmp_path / "share", embedder)  # no server in its settings
+    local = Retriever(IndexStore(demo_index, create=False), embedder)
+    for subject, body in demo_queries()[:4]:
+        found = engine.search_text(body, k=5, subject=subject)
+        assert [h.doc_uid for h in found.hits] == top_uids(local, subject, body)
+    engine.close()
