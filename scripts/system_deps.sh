@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Qt's xcb/EGL libs and Xvfb (real-window screenshots), perl for
-# Request Tracker (whose own packages the RT tests download and unpack, never install). Root only;
+# Request Tracker (whose own packages the RT tests download and unpack, never install), and Chromium
+# (the browser extension's round trip, tests/watcher/test_chromium_roundtrip.py). Root only;
 # skipped quietly when present or when not root (a developer machine with its own desktop).
 set -uo pipefail
 need=()
 # Qt's xcb platform plugin (real windows under Xvfb, for screenshots) loads all these libxcb parts.
 for pkg in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
   libxcb-keysyms1 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 \
-  libfontconfig1 libdbus-1-3 xvfb xauth perl; do
+  libfontconfig1 libdbus-1-3 xvfb xauth perl chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ "$(id -u)" != 0 ]; then

@@ -12,6 +12,9 @@ from common.privacy import enforce_offline
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
+# `rt_server`: the real Request Tracker 5, used by tests/helpdesk and the browser round trip.
+pytest_plugins = ["tests.rt_fixture"]
+
 enforce_offline()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

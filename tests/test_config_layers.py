@@ -126,7 +126,8 @@ def test_provenance_names_layer_source_and_lock(files):
     assert eff.locked_keys() == {"helpdesk.url", "helpdesk.kind", "llm.model_path", "answer.internal_only"}
     assert eff.system_path == system and eff.user_path == user
     assert not eff.warnings  # the user file repeats IT's URL: that is no attempt to change it
-    every_field = {k for k in p if k.split(".")[0] in {"helpdesk", "llm", "answer", "escalation", "logging"}}
+    sections = {"helpdesk", "llm", "answer", "escalation", "index", "logging"}
+    every_field = {k for k in p if k.split(".")[0] in sections}
     assert every_field == set(p) and len(p) >= 30
 
 

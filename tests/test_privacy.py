@@ -76,7 +76,8 @@ def test_chroma_telemetry_is_off(tmp_path: Path) -> None:
 
     store = IndexStore(tmp_path / "db")
     try:
-        client = store._chroma_client()
+        store.vectors.collection()
+        client = store.vectors._client
         assert client.get_settings().anonymized_telemetry is False
         assert os.environ.get("HF_HUB_OFFLINE") == "1"
     finally:

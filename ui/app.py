@@ -182,8 +182,13 @@ class Sidebar:
             if demo_index.is_stale(db):
                 return db, lambda progress: demo_index.build(db, progress=progress)
             return db, None
+        configured = self.settings.index.path
+        if configured and "index.path" in self.locked:  # IT's index (maybe a published share)
+            return Path(configured).expanduser(), None
         saved = self.prefs.value("index/dir", "")
-        return (Path(str(saved)).expanduser() if saved else default_index_dir()), None
+        if saved:
+            return Path(str(saved)).expanduser(), None
+        return (Path(configured).expanduser() if configured else default_index_dir()), None
 
     @staticmethod
     def _make_provider(settings: Settings) -> tuple[Any, str]:
@@ -617,7 +622,11 @@ def _settings_screenshot(app: QApplication, settings: Settings, locked: frozense
 
     pool = WorkerPool(parent=app)
     dialog = SettingsDialog(
-        settings, pool, index_dir=default_index_dir(), config_path=config_dir() / "config.toml", locked=locked
+        settings,
+        pool,
+        index_dir=Path(settings.index.path).expanduser() if settings.index.path else default_index_dir(),
+        config_path=config_dir() / "config.toml",
+        locked=locked,
     )
     dialog.show()
     code = [1]

@@ -147,6 +147,8 @@ class SettingsDialog(QDialog):
         self.token = QLineEdit(self)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText("API token (kept in the OS keyring)")
+        if "index.path" in self.locked and settings.index.path:
+            index_dir = Path(settings.index.path)  # IT's index, e.g. a published share
         self.index_dir = QLineEdit(str(index_dir), self)
         self.model = QLineEdit(settings.llm.model_path, self)
         self.model.setPlaceholderText("Default: the bundled small model")
@@ -155,12 +157,15 @@ class SettingsDialog(QDialog):
             self.url: "helpdesk.url",
             self.email: "helpdesk.email",
             self.model: "llm.model_path",
+            self.index_dir: "index.path",
         }
         form.addRow("Helpdesk", self._lockable(self.kind))
         form.addRow("URL", self._lockable(self.url))
         form.addRow("Email", self._lockable(self.email))
         form.addRow("API token", self.token)
-        form.addRow("Index folder", self._with_browse(self.index_dir, folder=True))
+        form.addRow(
+            "Index folder", self._lockable(self._with_browse(self.index_dir, folder=True), self.index_dir)
+        )
         form.addRow("Model file", self._lockable(self._with_browse(self.model, folder=False), self.model))
         layout.addLayout(form)
 
@@ -333,7 +338,7 @@ class SettingsDialog(QDialog):
             return
         self.settings = settings
         self.show_message("Connected. Settings saved.", "success")
-        emit(self.saved, settings, self.index_dir.text().strip())
+        emit(self.saved, settings, "" if self.is_locked(self.index_dir) else self.index_dir.text().strip())
         self.accept()
 
     def on_check_errored(self, _tag: int, exc: BaseException) -> None:

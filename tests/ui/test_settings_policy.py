@@ -107,3 +107,29 @@ def test_settings_screenshot_flag_saves_the_dialog(qtbot, tmp_path, monkeypatch)
     assert main(["--settings-screenshot", str(out), "--light"]) == 0
     image = QImage(str(out))
     assert image.width() >= 440 and image.height() > 150
+
+
+def test_an_index_it_set_is_shown_read_only_and_never_stored_as_the_users(qtbot, tmp_path):
+    system = tmp_path / "system.toml"
+    system.write_text('[index]\npath = "/srv/kb-share/agent-assist"\n[policy]\nlocked = ["index.path"]\n')
+    effective = effective_settings(
+        tmp_path / "none.toml", {"ASSIST_INDEX_PATH": "/home/sam/idx"}, system_path=system
+    )
+    assert effective.settings.index.path == "/srv/kb-share/agent-assist"  # the env can't move it
+    pool = WorkerPool()
+    dialog = SettingsDialog(
+        effective.settings,
+        pool,
+        index_dir=tmp_path / "idx",
+        config_path=tmp_path / "config.toml",
+        provider_factory=lambda hs, token: make_provider(HelpdeskSettings(kind="demo")),
+        store_token=lambda hs, token: None,
+        locked=effective.locked_keys(),
+    )
+    qtbot.add_widget(dialog)
+    assert dialog.index_dir.text() == "/srv/kb-share/agent-assist"
+    assert not dialog.index_dir.isEnabled() and dialog.index_dir.toolTip() == LOCKED_TEXT
+    with qtbot.wait_signal(dialog.saved, timeout=10_000) as saved:
+        dialog.on_save_clicked()
+    assert saved.args[1] == ""  # nothing for the app to keep as the user's own index folder
+    assert pool.shutdown(5000)
