@@ -4,6 +4,7 @@ and the lexical index stay in `--db`, and searches match the local index on the 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -214,3 +215,68 @@ def test_a_published_catalog_names_its_server(server_index, chroma_server, demo_
         found = engine.search_text(body, k=5, subject=subject)
         assert [h.doc_uid for h in found.hits] == top_uids(local, subject, body)
     engine.close()
+
+
+_ONLY_THE_SERVER = """
+import json, socket, sys
+allowed = ("127.0.0.1", int(sys.argv[3]))
+real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+attempts, used = [], []
+
+def connect(self, address):
+    if isinstance(address, tuple) and tuple(address[:2]) == allowed:
+        used.append(list(address[:2]))
+        return real_connect(self, address)
+    attempts.append(repr(address)[:200])
+    raise OSError("network blocked by test")
+
+def getaddrinfo(host, port, *args, **kwargs):
+    if host == "127.0.0.1" and int(port or 0) == allowed[1]:
+        return real_getaddrinfo(host, port, *args, **kwargs)
+    attempts.append(f"dns {host}:{port}")
+    raise OSError("network blocked by test")
+
+socket.socket.connect = connect
+socket.getaddrinfo = getaddrinfo
+
+from pathlib import Path
+from indexer.pipeline import SourceSpec, index
+from indexer.vectors import IndexServer
+from models.embedder import make_embedder
+from assist.config import IndexSettings, Settings
+from assist.engine import Engine
+
+src, db, url = Path(sys.argv[1]), Path(sys.argv[2]), f"http://127.0.0.1:{allowed[1]}"
+report = index([SourceSpec(src)], db, make_embedder(), server=IndexServer(url, collection="privacy"))
+engine = Engine(Settings(index=IndexSettings(server=url, collection="privacy")), db=db, use_llm=False)
+hits = engine.search_text("warranty replacement").hits
+print(json.dumps({"documents": report.documents, "top": hits[0].title if hits else "",
+                  "attempts": attempts, "used": len(used)}))
+"""
+
+
+def test_nothing_but_the_index_server_is_contacted(chroma_server, tmp_path):
+    """With every other destination blocked (and DNS too), indexing and searching through the
+    server work: nothing else (no telemetry, no model hub) is even tried."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    env["PYTHONPATH"] = str(REPO)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _ONLY_THE_SERVER,
+            str(DEMO_KB / "docs"),
+            str(tmp_path / "db"),
+            str(chroma_server.port),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=REPO,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["documents"] >= 5 and result["top"] == "Request a warranty replacement"
+    assert result["used"] > 0  # it did go through the server
+    assert result["attempts"] == []
