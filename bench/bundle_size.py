@@ -1,23 +1,20 @@
-"""What an ONNX Runtime embedder would save the bundle, and what it would cost (issue #14 §1).
+"""What the app bundle weighs, and the ONNX Runtime embedder it ships against torch (issue #14 §1).
 
-    PYTHONPATH=DIR_WITH_onnx .venv/bin/python bench/bundle_size.py [--bundle dist/AgentAssist]
+    .venv/bin/python bench/bundle_size.py [--bundle dist/AgentAssist] [--sizes-only]
         [--kb ../shared/data/exports/kb] [--tickets ../shared/data/eval/dev_tickets.jsonl]
-        [--work /tmp/bundle-size] [--json]
+        [--work /tmp/bundle-size] [--threads 2] [--json]
 
 1. Sizes: torch, onnxruntime and the other big packages in the venv; with `--bundle`, what the
-   built app's folders weigh.
-2. Export: the default embedder's transformer (all-MiniLM-L6-v2) to ONNX with `torch.onnx.export`
-   (needs the `onnx` package; `onnxscript` is not needed by the TorchScript exporter). The
-   sentence-transformers ONNX backend (`SentenceTransformer(path, backend="onnx")`) would read
-   `onnx/model.onnx` from the model folder, or export it through `optimum` — but it runs inside
-   sentence-transformers, which imports torch, so it saves nothing on disk. What would let the
-   bundle drop torch is the model run by onnxruntime + tokenizers + numpy alone: `OnnxEmbedder`
-   below (mean pooling and L2 normalisation, as the model's `1_Pooling` config says).
-3. Embeddings: every chunk text the indexer embeds for the shared KB, by torch and by ONNX: the
-   largest absolute difference and each side's encode speed (same batches, same threads).
+   built app's folders weigh (the largest entries of `_internal/` and each executable).
+2. Export: the default embedder's transformer (all-MiniLM-L6-v2) to ONNX by the build step,
+   `scripts/export_onnx.py` (needs the `onnx` package: the `[build]` extra), into a model folder
+   laid out as the bundle's (`<work>/models/all-MiniLM-L6-v2/onnx/model.onnx`).
+3. Embeddings: every chunk text the indexer embeds for the shared KB, by sentence-transformers on
+   torch and by `models.onnx_embedder.OnnxEmbedder` (the bundle's): the largest absolute
+   difference and each side's encode speed (same batches, same threads), and one short query's.
 4. Recall: `assist eval`'s figures on the dev tickets with each embedder encoding the queries.
 
-Nothing here changes the product; the figures are in README "Building the app".
+The figures are in README "Building the app".
 """
 
 from __future__ import annotations
@@ -65,91 +62,44 @@ def venv_package_sizes(names: list[str]) -> dict[str, float]:
 
 def bundle_sizes(app: Path, top: int = 15) -> dict[str, Any]:
     internal = app / "_internal"
-    rows = sorted(((p.name, tree_bytes(p)) for p in internal.iterdir()), key=lambda r: r[1], reverse=True)
+    # Not the symlinks PyInstaller puts beside them (libicudata → PySide6/, OpenBLAS → numpy.libs/).
+    entries = [p for p in internal.iterdir() if not p.is_symlink()]
+    rows = sorted(((p.name, tree_bytes(p)) for p in entries), key=lambda r: r[1], reverse=True)
+    programs = {p.name: round(p.stat().st_size / MB, 1) for p in sorted(app.iterdir()) if p.is_file()}
     return {
         "total_mb": round(tree_bytes(app) / MB, 1),
+        "internal_mb": round(tree_bytes(internal) / MB, 1),
+        "executables_mb": programs,
         "largest_mb": {name: round(size / MB, 1) for name, size in rows[:top]},
     }
 
 
-# -- the ONNX embedder ------------------------------------------------------------------------------
+# -- the ONNX model folder -------------------------------------------------------------------------
 
 
-def export_onnx(model_dir: Path, out: Path) -> float:
-    """Export the transformer (token embeddings, before pooling) to `out`; returns seconds."""
-    import torch
-    from transformers import AutoModel
+def export_onnx(model_dir: Path, models: Path) -> tuple[Path, float]:
+    """`models/<name>/` as the bundle ships it (the model's files, onnx/model.onnx, no torch
+    weights), exported by the build step; returns the folder and the export's seconds."""
+    import subprocess
 
+    from models.locate import ONNX_FILE
+
+    folder = models / "all-MiniLM-L6-v2"
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in model_dir.iterdir():
+        link = folder / item.name
+        if item.suffix != ".safetensors" and not link.exists():
+            link.symlink_to(item, target_is_directory=item.is_dir())
     started = time.perf_counter()
-    model = AutoModel.from_pretrained(model_dir, local_files_only=True, attn_implementation="eager").eval()
-
-    class _Tokens(torch.nn.Module):  # keyword arguments: transformers 5's forward takes many more
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
-            return self.inner(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    # A padded example (second row shorter), so the trace keeps the mask's path general.
-    ids = torch.ones((2, 16), dtype=torch.long)
-    mask = torch.ones((2, 16), dtype=torch.long)
-    mask[1, 9:] = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(
-        _Tokens(model),
-        (ids, mask, torch.zeros_like(ids)),
-        str(out),
-        input_names=names,
-        output_names=["last_hidden_state"],
-        dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
-        opset_version=17,
-        dynamo=False,
-    )
-    return time.perf_counter() - started
-
-
-class OnnxEmbedder:
-    """all-MiniLM-L6-v2 through onnxruntime + tokenizers + numpy: no torch, no transformers."""
-
-    def __init__(self, model_dir: Path, onnx_file: Path, threads: int = 0, name: str = "") -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        st = json.loads((model_dir / "sentence_bert_config.json").read_text())
-        self.name = name or model_dir.name
-        self.max_tokens = int(st["max_seq_length"])
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_tokens)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        self.dimension = int(
-            json.loads((model_dir / "1_Pooling" / "config.json").read_text())["word_embedding_dimension"]
-        )
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self.tokenizer.encode_batch(texts)]
-
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        # Like sentence-transformers: longest first, so each batch pads little.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            enc = self.tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            tokens = self.session.run(None, feeds)[0]
-            weights = mask[..., None].astype(np.float32)
-            pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            out[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        return out
+    cmd = [
+        sys.executable,
+        str(REPO / "scripts" / "export_onnx.py"),
+        str(folder / ONNX_FILE),
+        "--model",
+        str(model_dir),
+    ]
+    subprocess.run(cmd, check=True)
+    return folder, time.perf_counter() - started
 
 
 class _Recording:
@@ -199,14 +149,15 @@ def study(kb: Path, tickets: Path, work: Path, threads: int) -> dict[str, Any]:
     from assist.retrieval import Retriever
     from indexer.pipeline import SourceSpec, index
     from indexer.store import IndexStore
-    from models.embedder import SentenceTransformerEmbedder
-    from models.locate import resolve_embedder
+    from models.embedder import make_embedder
+    from models.locate import ONNX_FILE, EmbedderSpec, resolve_embedder
 
     spec = resolve_embedder()
-    onnx_file = work / "onnx" / "model.onnx"
-    export_s = export_onnx(spec.path, onnx_file)
-    torch_emb = SentenceTransformerEmbedder(spec, threads=threads)
-    onnx_emb = OnnxEmbedder(spec.path, onnx_file, threads=threads, name=spec.name)
+    folder, export_s = export_onnx(spec.path, work / "models")
+    onnx_spec = EmbedderSpec(spec.name, folder)
+    onnx_file = folder / ONNX_FILE
+    torch_emb = make_embedder(spec, threads=threads, backend="torch")
+    onnx_emb = make_embedder(onnx_spec, threads=threads, backend="onnx")
 
     recording = _Recording(torch_emb)
     db = work / "index"
@@ -224,8 +175,8 @@ def study(kb: Path, tickets: Path, work: Path, threads: int) -> dict[str, Any]:
     cosine = (torch_vectors * onnx_vectors).sum(axis=1)
 
     # A single short query, one thread each: what the sidebar does per ticket.
-    one_torch = SentenceTransformerEmbedder(spec, threads=1)
-    one_onnx = OnnxEmbedder(spec.path, onnx_file, threads=1)
+    one_torch = make_embedder(spec, threads=1, backend="torch")
+    one_onnx = make_embedder(onnx_spec, threads=1, backend="onnx")
     query = ["My hub keeps blinking red after the firmware update and the app can't find it"]
     for emb in (one_torch, one_onnx):
         emb.encode(query)  # load and warm up
