@@ -256,21 +256,25 @@ class ServerChroma(_Chroma):
 
     def _connect(self) -> Any:
         enforce_offline()
-        import chromadb
-        import httpx
-        from chromadb.config import Settings
+        import math
 
-        client = chromadb.HttpClient(
-            host=self.server.url.rstrip("/"),
-            headers=dict(self.server.headers),
-            settings=Settings(anonymized_telemetry=False, allow_reset=False),
+        from chromadb.api.client import Client
+        from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT, Settings
+
+        from indexer._chroma_http import TIMEOUT_SETTING, install_timeouts
+
+        install_timeouts()  # chromadb's own client never times out (see _chroma_http)
+        # What `chromadb.HttpClient()` does, plus the timeout.
+        settings = Settings(
+            anonymized_telemetry=False,
+            allow_reset=False,
+            chroma_api_impl="chromadb.api.fastapi.FastAPI",
+            chroma_server_host=self.server.url.rstrip("/"),
+            chroma_server_http_port=8000,  # ignored: the host is a full URL
+            chroma_server_headers=dict(self.server.headers),
+            **{TIMEOUT_SETTING: max(1, math.ceil(self.server.timeout))},
         )
-        # chromadb's HTTP session has no timeout at all (httpx.Client(timeout=None)): a server that
-        # accepts the connection and never answers would hang the search forever.
-        session = getattr(getattr(client, "_server", None), "_session", None)
-        if isinstance(session, httpx.Client):
-            session.timeout = httpx.Timeout(self.server.timeout, connect=min(self.server.timeout, 5.0))
-        return client
+        return Client(tenant=DEFAULT_TENANT, database=DEFAULT_DATABASE, settings=settings)
 
     def _call(self, what: str, fn, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -282,7 +286,7 @@ class ServerChroma(_Chroma):
             # call reconnects, and say what failed without the headers (they may hold a token).
             self._client = None
             self._collection = None
-            reason = _reason(exc)
+            reason = _reason(exc, self.server.timeout)
             log.warning("index server %s: could not %s: %s", self.server.url, what, reason)
             raise IndexServerError(
                 f"The index server at {self.server.url} did not answer ({reason}); "
@@ -291,12 +295,18 @@ class ServerChroma(_Chroma):
             ) from exc
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, timeout: float) -> str:
+    """What went wrong, in words an agent can act on (never the request, which has the headers)."""
+    import httpx
+
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    name = type(exc).__name__
-    if "401" in text or "403" in text or "Unauthorized" in text or "Forbidden" in text:
-        return f"refused the credentials: {text[:120]}"
-    return f"{name}: {text[:160]}" if text else name
+    if isinstance(exc, httpx.TimeoutException) or text.lower() in {"timed out", "read timed out"}:
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError) or "Could not connect" in text:
+        return "can't connect"
+    if any(code in text for code in ("401", "403", "Unauthorized", "Forbidden")):
+        return f"it refused the credentials: {text[:120]}"
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
 
 
 # -- a published, read-only snapshot -------------------------------------------------------------

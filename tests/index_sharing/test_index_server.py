@@ -280,3 +280,20 @@ def test_nothing_but_the_index_server_is_contacted(chroma_server, tmp_path):
     assert result["documents"] >= 5 and result["top"] == "Request a warranty replacement"
     assert result["used"] > 0  # it did go through the server
     assert result["attempts"] == []
+
+
+def test_a_server_that_accepts_and_never_answers_does_not_hang_a_search(tmp_path):
+    """chromadb's HTTP client has no timeout of its own: ours turns a silent server into an error."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel accepts connections; nobody ever answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    try:
+        store = IndexStore(tmp_path / "db", server=IndexServer(url, timeout=1.0))
+        with pytest.raises(IndexServerError, match=r"no answer within 1 s"):
+            store.vector_search([0.1] * 384, 3)
+        store.close()
+    finally:
+        silent.close()
