@@ -58,6 +58,7 @@ class Engine:
         self._llm_error: ModelError | None = None
         self._feedback: FeedbackStore | None = None
         self._checked = 0.0
+        self._switching = False
         self.index_version: str | None = None
 
     # -- lazy parts -------------------------------------------------------------------------------
@@ -67,32 +68,44 @@ class Engine:
         """Opens the index (raises IndexMissingError with instructions if there is none).
 
         A published folder is checked for a new version at most every `[index] refresh_seconds`;
-        a new one is opened beside the old and swapped in, so searches in flight finish on the
-        version they started with and the next one uses the new.
+        a new one is opened and loaded beside the old, outside the lock (other searches go on
+        with the old meanwhile), then swapped in: searches in flight finish on the version they
+        started with and the next one uses the new.
         """
         with self._lock:
             if self._retriever is None:
                 self._retriever = self._open_retriever(None)
                 self.index_version = self._retriever.store.version
                 self._checked = time.monotonic()
-            elif self._retriever.store.version is not None and (
-                time.monotonic() - self._checked >= self.settings.index.refresh_seconds
-            ):
-                self._checked = time.monotonic()
-                self._maybe_switch_version()
-            return self._retriever
+                return self._retriever
+            current = self._retriever
+            due = (
+                current.store.version is not None
+                and not self._switching
+                and time.monotonic() - self._checked >= self.settings.index.refresh_seconds
+            )
+            if not due:
+                return current
+            self._checked = time.monotonic()
+            self._switching = True
+        try:
+            return self._switch_from(current)
+        finally:
+            with self._lock:
+                self._switching = False
 
     def _open_retriever(self, embedder) -> Retriever:
         from indexer.store import IndexStore
 
         store = IndexStore(self.db, create=False, server=self.server)
         if self.server is None and store.server is not None:
-            # The index names its server (its catalog or a published manifest does): add the
-            # token this machine has for it.
+            # The index names its server (its catalog or a published manifest does): add this
+            # machine's token for that server from the keyring (never ASSIST_INDEX_TOKEN, which
+            # is for the configured server: a manifest on a share must not collect it).
             server = index_server(
-                self.settings.index, url=store.server.url, collection=store.server.collection
+                self.settings.index, url=store.server.url, collection=store.server.collection, environ={}
             )
-            if server is not None and server.headers:
+            if server is not None:
                 store.close()
                 store = IndexStore(self.db, create=False, server=server)
         if embedder is None:
@@ -106,37 +119,54 @@ class Engine:
             embedder = make_embedder(spec, threads=1)
         return Retriever(store, embedder, self._retrieval_settings)
 
-    def _maybe_switch_version(self) -> None:
+    def _switch_from(self, current: Retriever) -> Retriever:
+        """The retriever to search with: `current`, or a newer published version's."""
         from indexer.publish import PublishedIndex
 
-        assert self._retriever is not None
-        old = self._retriever.store
+        new: Retriever | None = None
         try:
             latest = PublishedIndex.current_version(self.db)
-            if latest is None or latest == old.version:
-                return
-            new = self._open_retriever(self._retriever.embedder)
-            if new.store.get_meta("embedder") != old.get_meta("embedder"):
+            if latest is None or latest == current.store.version:
+                return current
+            new = self._open_retriever(current.embedder)
+            if new.store.get_meta("embedder") != current.store.get_meta("embedder"):
+                new.store.close()
                 new = self._open_retriever(None)
             new.store.warm()  # the first search on the new version must not pay for loading it
-        except AssistError as exc:  # a damaged new version: keep searching the one we have
+        except Exception as exc:  # a damaged or half-copied version: keep searching the one we have
             log.warning("Not switching to the new published index version: %s", exc)
-            return
-        log.info("published index %s: now on version %s (was %s)", self.db, new.store.version, old.version)
-        self._retriever = new
-        self.index_version = new.store.version
+            if new is not None:
+                new.store.close()
+            return current
+        with self._lock:
+            if self._retriever is not current:  # someone else switched meanwhile
+                new.store.close()
+                return self._retriever
+            log.info(
+                "published index %s: now on version %s (was %s)",
+                self.db,
+                new.store.version,
+                current.store.version,
+            )
+            self._retriever = new
+            self.index_version = new.store.version
         # The old store is not closed here: a search may still be running on it. Its connection
         # and matrix go with the last reference.
+        return new
 
     def refresh_index(self) -> bool:
         """Check a published folder for a new version now; True when the engine switched."""
         with self._lock:
-            if self._retriever is None or self._retriever.store.version is None:
+            current = self._retriever
+            if current is None or current.store.version is None or self._switching:
                 return False
-            before = self._retriever
             self._checked = time.monotonic()
-            self._maybe_switch_version()
-            return self._retriever is not before
+            self._switching = True
+        try:
+            return self._switch_from(current) is not current
+        finally:
+            with self._lock:
+                self._switching = False
 
     def llm(self):
         """The local LLM, or None when disabled or it cannot be loaded (answers become extractive)."""

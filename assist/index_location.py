@@ -8,12 +8,16 @@ so agents need only the share's path.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlparse
 
 from assist.config import IndexSettings
 from common.paths import default_index_dir
 from indexer.vectors import IndexServer, server_headers
+
+log = logging.getLogger(__name__)
 
 
 def index_folder(settings: IndexSettings, db: Path | None = None) -> Path:
@@ -35,9 +39,18 @@ def index_server(
     if not url:
         return None
     token = get_index_token(url, environ)
+    if token and not _may_carry_a_token(url):
+        log.warning("Not sending the index token to %s: plain http to another machine; use https", url)
+        token = None
     return IndexServer(
         url=url,
         collection=collection or settings.collection,
         headers=server_headers(token.reveal() if token else None, settings.token_header),
         timeout=settings.timeout_seconds,
     )
+
+
+def _may_carry_a_token(url: str) -> bool:
+    """https, or http to this machine (a local proxy or a test); never a token in clear on the wire."""
+    parsed = urlparse(url)
+    return parsed.scheme == "https" or parsed.hostname in {"127.0.0.1", "localhost", "::1"}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -267,9 +268,12 @@ def main(
         )
         if after_index is not None and not args.dry_run and report.documents:
             after_index(db, args, embedder)
-        published = None
+        published, publish_error = None, ""
         if args.publish and not args.dry_run:
-            published = _publish(db, server, args.publish, args.keep)
+            try:
+                published = _publish(db, server, args.publish, args.keep)
+            except (AssistError, OSError, sqlite3.Error) as exc:  # the share: read-only, gone, full
+                publish_error = f"publishing to {args.publish} failed, agents keep the last version: {exc}"
     except AssistError as exc:
         print(f"assist-index: {exc}", file=sys.stderr)
         return 2 if args.command == "status" else 1
@@ -277,6 +281,8 @@ def main(
         out = report.as_json()
         if published is not None:
             out["published"] = published.as_json()
+        if publish_error:
+            out["publish_error"] = publish_error
         print(json.dumps(out, ensure_ascii=False))
     else:
         from rich.console import Console
@@ -292,6 +298,9 @@ def main(
                     f"({published.chunks} chunks, {published.bytes / 1e6:.1f} MB, {published.seconds:.1f} s)"
                     + (f"; removed old versions {', '.join(published.removed)}" if published.removed else "")
                 )
+    if publish_error:
+        print(f"assist-index: {publish_error}", file=sys.stderr)
+        return 1
     return 1 if report.errors else 0
 
 

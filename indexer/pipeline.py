@@ -153,8 +153,9 @@ class Indexer:
             self.store.delete_vectors(ids)
             self.store.delete_lexical_ids(ids)
         self.store.forget_docs([d.uid for d in pending])
-        if unclean and self.store.vectors.exists():
-            # Belt and braces after a crash: vectors with no lexical twin are orphans.
+        if unclean and self.store.server is None and self.store.vectors.exists():
+            # Belt and braces after a crash: vectors with no lexical twin are orphans. Not on a
+            # server, whose collection may hold another catalog's vectors (a staging index).
             orphans = sorted(self.store.vector_ids() - self.store.all_chunk_ids())
             self.store.delete_vectors(orphans)
         return len(pending)
@@ -165,6 +166,8 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         self.store.check_embedder(self.embedder.name, self.embedder.dimension)
+        if not dry_run:
+            self.store.check_vectors_location()
         if not dry_run:
             report.recovered = self.recover()
             self.store.set_meta("run_state", "running")

@@ -116,6 +116,8 @@ def publish(store: IndexStore, dest: Path, *, keep: int = 3, grace: float = 600.
         raise IndexingError(f"{store.root} is itself a published index: publish from the KB owner's index")
     if store.get_meta("run_state") not in {"clean", "clean-with-errors"}:
         raise IndexingError(f"{store.db_dir}: the last index run did not finish; run assist-index first")
+    if dest.resolve() == store.db_dir.resolve() or store.db_dir.resolve() in dest.resolve().parents:
+        raise IndexingError(f"Publish somewhere else than inside the index folder {store.db_dir}")
     generation = store.get_meta("generation") or "0"
     docs, chunks = store.counts()
     current = PublishedIndex.current_version(dest)
@@ -124,8 +126,10 @@ def publish(store: IndexStore, dest: Path, *, keep: int = 3, grace: float = 600.
             manifest = json.loads((dest / VERSIONS / current / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             manifest = {}
-        if manifest.get("generation") == generation and manifest.get("server") == (
-            store.server.url if store.server else None
+        if (
+            manifest.get("generation") == generation
+            and manifest.get("server") == (store.server.url if store.server else None)
+            and manifest.get("extras") == _extras_fingerprint(store.db_dir)
         ):
             return PublishReport(current, dest / VERSIONS / current, docs, chunks, 0, 0.0, True, ())
 
@@ -158,9 +162,7 @@ def publish(store: IndexStore, dest: Path, *, keep: int = 3, grace: float = 600.
                 raise IndexingError(f"{store.db_dir}: vectors and catalog disagree; run assist-index first")
             np.save(tmp / PublishedMatrix.MATRIX, matrix)
             (tmp / PublishedMatrix.IDS).write_text(json.dumps(ids), encoding="utf-8")
-        for extra in store.db_dir.iterdir():  # e.g. the second stage's model
-            if extra.name in _SKIP or extra.name.startswith("."):
-                continue
+        for extra in _extras(store.db_dir):  # e.g. the second stage's model
             if extra.is_dir():
                 shutil.copytree(extra, tmp / extra.name)
             else:
@@ -176,6 +178,7 @@ def publish(store: IndexStore, dest: Path, *, keep: int = 3, grace: float = 600.
             "vectors": "server" if store.server else "matrix",
             "server": store.server.url if store.server else None,
             "collection": store.server.collection if store.server else None,
+            "extras": _extras_fingerprint(store.db_dir),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         _fsync_tree(tmp)
@@ -192,21 +195,25 @@ def publish(store: IndexStore, dest: Path, *, keep: int = 3, grace: float = 600.
 
 
 def prune(dest: Path, *, keep: int = 3, grace: float = 600.0) -> tuple[str, ...]:
-    """Remove versions that are neither current, nor among the newest `keep`, nor younger than
-    `grace` seconds; and temporary folders a killed publisher left behind."""
+    """Remove versions that are neither current nor among the newest `keep`; and temporary
+    folders a killed publisher left behind. Nothing is removed within `grace` seconds of the last
+    switch of `CURRENT`: a reader that resolved it just before still opens the version it named."""
     versions = Path(dest) / VERSIONS
     current = PublishedIndex.current_version(dest)
     now = time.time()
+    try:
+        since_switch = now - (Path(dest) / CURRENT).stat().st_mtime
+    except OSError:
+        since_switch = 0.0
     removed = []
     entries = sorted((p for p in versions.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
     finished = [p for p in entries if not p.name.startswith(".")]
     for path in entries:
-        age = now - path.stat().st_mtime
         if path.name.startswith(".tmp-"):
-            if age > max(grace, 3600):
+            if now - path.stat().st_mtime > max(grace, 3600):
                 shutil.rmtree(path, ignore_errors=True)
             continue
-        if path.name == current or path in finished[:keep] or age < grace:
+        if path.name == current or path in finished[:keep] or since_switch < grace:
             continue
         try:
             shutil.rmtree(path)
@@ -214,6 +221,24 @@ def prune(dest: Path, *, keep: int = 3, grace: float = 600.0) -> tuple[str, ...]
         except OSError as exc:  # a reader on Windows may still hold a file open: next time
             log.info("could not remove old version %s yet: %s", path.name, exc)
     return tuple(removed)
+
+
+def _extras(db_dir: Path) -> list[Path]:
+    return [p for p in db_dir.iterdir() if p.name not in _SKIP and not p.name.startswith(".")]
+
+
+def _extras_fingerprint(db_dir: Path) -> str:
+    """Of what a version copies besides the catalog (the second stage's model): a refit with the
+    same KB content is a new version too."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for extra in sorted(_extras(db_dir)):
+        for path in sorted([extra] if extra.is_file() else extra.rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                digest.update(f"{path.relative_to(db_dir)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -229,7 +254,7 @@ def _write_atomically(path: Path, text: str) -> None:
 def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
-            with open(path, "rb") as fh:
+            with open(path, "r+b") as fh:  # Windows flushes only files open for writing
                 os.fsync(fh.fileno())
     _fsync_dir(folder)
 

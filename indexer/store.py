@@ -16,6 +16,7 @@ pays for it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -24,14 +25,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.request import pathname2url
 
-from common.errors import EmbedderMismatchError, IndexMissingError
+from common.errors import EmbedderMismatchError, IndexingError, IndexMissingError
 from indexer.vectors import COLLECTION, IndexServer, LocalChroma, PublishedMatrix, ServerChroma, VectorStore
 
 if TYPE_CHECKING:
     import numpy as np
 
 SCHEMA_VERSION = "1"
+WRITE_TIMEOUT = 300.0
+"""Seconds per request to an index server for the indexer (readers use `IndexServer.timeout`)."""
 EXACT_SEARCH_MAX = 250_000
 """Above this many chunks, vector search uses Chroma's HNSW index instead of an exact scan."""
 
@@ -129,7 +133,12 @@ class IndexStore:
             self.read_only = True
             self.version = published.version
             self.db_dir = published.folder
-            server = server or published.server
+            # The manifest says where this version's vectors are; a configured server only adds
+            # its token and timeout when it is the same one.
+            if published.server is None:
+                server = None
+            elif _where(server) != _where(published.server):
+                server = published.server
             if server is None and not (self.db_dir / PublishedMatrix.MATRIX).exists():
                 raise IndexMissingError(f"{self.root}: the published version has no vectors")
         else:
@@ -142,9 +151,10 @@ class IndexStore:
             )
         if self.read_only:
             # A published version never changes: no locks, no WAL files on the share.
-            self.sql = sqlite3.connect(
-                f"{catalog.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
-            )
+            # pathname2url, not as_uri(): a UNC path (a share, //fs01/kb) must become
+            # file:////fs01/kb, as SQLite refuses a URI with an authority (file://fs01/kb).
+            uri = f"file:{pathname2url(str(catalog.resolve()))}?mode=ro&immutable=1"
+            self.sql = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             self.db_dir.mkdir(parents=True, exist_ok=True)
             self.sql = sqlite3.connect(str(catalog), timeout=30, check_same_thread=False)
@@ -152,16 +162,15 @@ class IndexStore:
             self.sql.execute("PRAGMA synchronous=NORMAL")
             self.sql.executescript(_SCHEMA)
             self.sql.commit()
-        if server is None:
-            server = self._recorded_server()
-        elif not self.read_only and _where(self._recorded_server()) != _where(server):
-            # Remembered, so the catalog alone says where its vectors are (`recorded_server`).
-            self.set_meta("vectors_server", server.url)
-            self.set_meta("vectors_collection", server.collection)
+        if server is None and published is None:
+            server = self._recorded_server()  # the catalog says where its vectors are
+        if server is not None and create and not self.read_only:
+            # A writer (the indexer) waits longer: a busy server may take a while over a batch.
+            server = dataclasses.replace(server, timeout=max(server.timeout, WRITE_TIMEOUT))
         self.server = server
         self.vectors: VectorStore
         if server is not None:
-            self.vectors = ServerChroma(server)
+            self.vectors = ServerChroma(server, create=create and not self.read_only)
         elif self.read_only:
             self.vectors = PublishedMatrix(self.db_dir)
         else:
@@ -172,6 +181,29 @@ class IndexStore:
     def _recorded_server(self) -> IndexServer | None:
         url = self.get_meta("vectors_server")
         return IndexServer(url, self.get_meta("vectors_collection") or COLLECTION) if url else None
+
+    def check_vectors_location(self) -> None:
+        """For an index run: the vectors stay where the catalog says they are (moving them to or
+        from a server, or to another collection, takes --rebuild: unchanged documents would not
+        be uploaded again, and the new place would hold only the changed ones). A new index
+        records its place."""
+        recorded, wanted = _where(self._recorded_server()), _where(self.server)
+        if recorded == wanted:
+            return
+        if self.sql.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is not None:
+            local = f"in {self.db_dir / 'chroma'}"
+            where = f"on {recorded[0]} (collection {recorded[1]})" if recorded else local
+            asked = f"on {wanted[0]} (collection {wanted[1]})" if wanted else "locally"
+            raise IndexingError(
+                f"This index keeps its vectors {where}, and this run would put them {asked}. "
+                "Use the same --server and --collection, or --rebuild to move them."
+            )
+        if wanted:
+            self.set_meta("vectors_server", wanted[0])
+            self.set_meta("vectors_collection", wanted[1])
+        else:
+            with self.sql:
+                self.sql.execute("DELETE FROM meta WHERE key IN ('vectors_server', 'vectors_collection')")
 
     def close(self) -> None:
         self.sql.close()

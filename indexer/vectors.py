@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from common.errors import IndexServerError
+from common.errors import IndexMissingError, IndexServerError
 from common.privacy import enforce_offline
 
 if TYPE_CHECKING:
@@ -105,8 +106,9 @@ class _Chroma:
 
     exact_scan = True
 
-    def __init__(self, collection: str = COLLECTION) -> None:
+    def __init__(self, collection: str = COLLECTION, *, create: bool = True) -> None:
         self._name = collection
+        self._create = create
         self._client: Any = None
         self._collection: Any = None
 
@@ -126,11 +128,21 @@ class _Chroma:
             def open_collection() -> Any:
                 if self._client is None:
                     self._client = self._connect()
+                if not self._create:  # a reader: a mistyped name must not make an empty collection
+                    return self._client.get_collection(self._name, embedding_function=None)
                 return self._client.get_or_create_collection(
                     self._name, configuration={"hnsw": HNSW}, embedding_function=None
                 )
 
-            self._collection = self._call("open the collection", open_collection)
+            try:
+                self._collection = self._call("open the collection", open_collection)
+            except Exception as exc:
+                if _is_not_found(exc):
+                    raise IndexMissingError(
+                        f"{self.describe()}: there is no collection {self._name!r}. "
+                        "Index into it first (assist-index … --server URL --collection NAME)."
+                    ) from None
+                raise
         return self._collection
 
     def upsert(self, ids: list[str], embeddings: np.ndarray, metas: list[dict[str, Any]]) -> None:
@@ -204,10 +216,9 @@ class _Chroma:
             self._client = self._call("connect", self._connect)
         try:
             self._call("reset", self._client.delete_collection, self._name)
-        except IndexServerError:
-            raise
-        except Exception:  # no such collection yet
-            pass
+        except Exception as exc:
+            if not _is_not_found(exc):  # no such collection yet is fine
+                raise
         self._collection = None
 
     def close(self) -> None:
@@ -215,11 +226,17 @@ class _Chroma:
         self._client = None
 
 
+def _is_not_found(exc: BaseException) -> bool:
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError) or (isinstance(exc, ValueError) and "does not exist" in str(exc))
+
+
 class LocalChroma(_Chroma):
     """`<db>/chroma/`: an embedded Chroma (PersistentClient)."""
 
-    def __init__(self, path: Path, collection: str = COLLECTION) -> None:
-        super().__init__(collection)
+    def __init__(self, path: Path, collection: str = COLLECTION, *, create: bool = True) -> None:
+        super().__init__(collection)  # a local reader may create: the collection is its own
         self.path = Path(path)
 
     def describe(self) -> str:
@@ -239,14 +256,23 @@ class LocalChroma(_Chroma):
 
 
 class ServerChroma(_Chroma):
-    """A Chroma server over HTTP. Every failure to reach it becomes an `IndexServerError` (the
-    sidebar shows a banner and retries), and the connection is rebuilt on the next call."""
+    """A Chroma server over HTTP. A failure to reach it (connection, timeout, 5xx, a proxy's
+    refusal) becomes an `IndexServerError`: the sidebar shows a banner and retries, and the
+    connection is rebuilt on the next call. Chroma's own errors (a wrong dimension, a bad request)
+    are not the server going away, and pass unchanged.
+
+    One chromadb client per server, URL, collection and headers is shared by every store of the
+    process (chromadb registers each client's system for good; a published index's new versions
+    and reconnects after an outage would otherwise add one each time)."""
 
     exact_scan = False  # the point of a server is not to hold every vector on every laptop
+    _shared: ClassVar[dict[tuple, Any]] = {}
+    _shared_lock = threading.Lock()
 
-    def __init__(self, server: IndexServer) -> None:
-        super().__init__(server.collection)
+    def __init__(self, server: IndexServer, *, create: bool = True) -> None:
+        super().__init__(server.collection, create=create)
         self.server = server
+        self._key = (server.url, tuple(sorted(server.headers.items())), server.timeout)
 
     def describe(self) -> str:
         return f"{self.server.url} (collection {self.server.collection})"
@@ -255,6 +281,24 @@ class ServerChroma(_Chroma):
         return True
 
     def _connect(self) -> Any:
+        with self._shared_lock:
+            client = self._shared.get(self._key)
+            if client is None:
+                client = self._shared[self._key] = self._new_client()
+            return client
+
+    def _drop_client(self) -> None:
+        with self._shared_lock:
+            client = self._shared.pop(self._key, None)
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # closing a connection to a server that is gone
+                pass
+        self._client = None
+        self._collection = None
+
+    def _new_client(self) -> Any:
         enforce_offline()
         import math
 
@@ -274,25 +318,54 @@ class ServerChroma(_Chroma):
             chroma_server_headers=dict(self.server.headers),
             **{TIMEOUT_SETTING: max(1, math.ceil(self.server.timeout))},
         )
-        return Client(tenant=DEFAULT_TENANT, database=DEFAULT_DATABASE, settings=settings)
+        try:
+            return Client(tenant=DEFAULT_TENANT, database=DEFAULT_DATABASE, settings=settings)
+        except Exception as exc:  # the constructor's calls: chromadb wraps every failure in ValueError
+            raise self._unreachable("connect", exc) from exc
 
     def _call(self, what: str, fn, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except IndexServerError:
-            raise
-        except Exception as exc:
-            # Connection refused, timeouts, 5xx, a proxy's 401: drop the connection so the next
-            # call reconnects, and say what failed without the headers (they may hold a token).
             self._client = None
             self._collection = None
-            reason = _reason(exc, self.server.timeout)
-            log.warning("index server %s: could not %s: %s", self.server.url, what, reason)
-            raise IndexServerError(
-                f"The index server at {self.server.url} did not answer ({reason}); "
-                "searches resume when it is back.",
-                url=self.server.url,
-            ) from exc
+            raise
+        except Exception as exc:
+            if not _server_gone(exc):
+                raise
+            self._drop_client()
+            raise self._unreachable(what, exc) from exc
+
+    def _unreachable(self, what: str, exc: Exception) -> IndexServerError:
+        # Say what failed without the request (its headers may hold a token).
+        reason = _reason(exc, self.server.timeout)
+        log.warning("index server %s: could not %s: %s", self.server.url, what, reason)
+        return IndexServerError(
+            f"The index server at {self.server.url} did not answer ({reason}); "
+            "searches resume when it is back.",
+            url=self.server.url,
+        )
+
+
+def _server_gone(exc: Exception) -> bool:
+    """The server is unreachable or refusing (not: our request was wrong)."""
+    import httpx
+    from chromadb.errors import ChromaError
+
+    if isinstance(exc, httpx.TransportError | httpx.HTTPStatusError):
+        return True
+    if isinstance(exc, ChromaError):
+        code = exc.code()
+        return code in (401, 403) or code >= 500
+    # chromadb raises a bare Exception with the body for a non-JSON error (a proxy's 401 or 502
+    # page), and wraps connection failures in ValueError on some paths.
+    if type(exc) is Exception:
+        return True
+    if isinstance(exc, RuntimeError) and "has been closed" in str(exc):
+        return True  # another store of this process dropped the shared client after an outage
+    return isinstance(exc, ValueError) and any(
+        words in str(exc) for words in ("Could not connect", "timed out", "Connection refused")
+    )
 
 
 def _reason(exc: Exception, timeout: float) -> str:
@@ -314,7 +387,7 @@ def _reason(exc: Exception, timeout: float) -> str:
 
 class PublishedMatrix:
     """`vectors.npy` (normalised float32) and `vector_ids.json` of one published version: read-only,
-    loaded into memory (memory-mapped) on first use, searched exactly."""
+    loaded into memory on first use, searched exactly."""
 
     exact_scan = True
     MATRIX = "vectors.npy"
@@ -336,10 +409,17 @@ class PublishedMatrix:
         if self._ids is None or self._matrix is None:
             import numpy as np
 
-            ids = json.loads((self.folder / self.IDS).read_text(encoding="utf-8"))
-            matrix = np.load(self.folder / self.MATRIX, mmap_mode="r")
-            if len(ids) != len(matrix):
-                raise ValueError(f"{self.folder}: {len(ids)} ids for {len(matrix)} vectors")
+            # Read into memory, not memory-mapped: a share that drops would turn a later read of
+            # a mapped page into SIGBUS (a dead process, no banner) instead of an error.
+            try:
+                ids = json.loads((self.folder / self.IDS).read_text(encoding="utf-8"))
+                matrix = np.load(self.folder / self.MATRIX, allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                raise IndexMissingError(
+                    f"{self.folder}: the published vectors are unreadable ({exc})"
+                ) from None
+            if not isinstance(ids, list) or matrix.ndim != 2 or len(ids) != len(matrix):
+                raise IndexMissingError(f"{self.folder}: the published vectors don't match their ids")
             self._ids, self._matrix = ids, matrix
             self._row = {cid: i for i, cid in enumerate(ids)}
         return self._ids, self._matrix

@@ -150,6 +150,7 @@ class SettingsDialog(QDialog):
         if "index.path" in self.locked and settings.index.path:
             index_dir = Path(settings.index.path)  # IT's index, e.g. a published share
         self.index_dir = QLineEdit(str(index_dir), self)
+        self._shown_index_dir = str(index_dir)
         self.model = QLineEdit(settings.llm.model_path, self)
         self.model.setPlaceholderText("Default: the bundled small model")
         self._keys: dict[QWidget, str] = {
@@ -338,7 +339,11 @@ class SettingsDialog(QDialog):
             return
         self.settings = settings
         self.show_message("Connected. Settings saved.", "success")
-        emit(self.saved, settings, "" if self.is_locked(self.index_dir) else self.index_dir.text().strip())
+        # Only a folder the agent chose is kept as theirs: one merely shown (the default, or
+        # `[index] path`) must follow later changes of that setting.
+        chosen = self.index_dir.text().strip()
+        unchanged = self.is_locked(self.index_dir) or chosen == self._shown_index_dir
+        emit(self.saved, settings, "" if unchanged else chosen)
         self.accept()
 
     def on_check_errored(self, _tag: int, exc: BaseException) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from assist import Engine, Settings
 from assist.config import IndexSettings
-from common.errors import IndexServerError
+from common.errors import IndexingError, IndexMissingError, IndexServerError
 from indexer.publish import VERSIONS, publish
 from indexer.store import IndexStore
 from indexer.vectors import IndexServer
@@ -291,9 +291,43 @@ def test_a_server_that_accepts_and_never_answers_does_not_hang_a_search(tmp_path
     silent.listen(16)  # the kernel accepts connections; nobody ever answers
     url = f"http://127.0.0.1:{silent.getsockname()[1]}"
     try:
-        store = IndexStore(tmp_path / "db", server=IndexServer(url, timeout=1.0))
+        IndexStore(tmp_path / "db").close()  # a catalog; readers open it with create=False
+        store = IndexStore(tmp_path / "db", create=False, server=IndexServer(url, timeout=1.0))
         with pytest.raises(IndexServerError, match=r"no answer within 1 s"):
             store.vector_search([0.1] * 384, 3)
         store.close()
     finally:
         silent.close()
+
+
+def test_the_vectors_stay_where_the_catalog_says_unless_rebuilt(chroma_server, tmp_path, embedder):
+    """A local index run again with --server (or ASSIST_INDEX_SERVER set by mistake) would upload
+    only the changed documents: refused, and --rebuild moves the whole index."""
+    from indexer.pipeline import SourceSpec, index
+
+    db = tmp_path / "owner"
+    docs = [SourceSpec(DEMO_KB / "docs")]
+    assert index(docs, db, embedder).documents >= 5
+    server = IndexServer(chroma_server.url, collection="moved")
+    with pytest.raises(IndexingError, match=r"keeps its vectors in .*--rebuild"):
+        index(docs, db, embedder, server=server)
+    moved = index(docs, db, embedder, server=server, rebuild=True)  # the collection doesn't exist yet
+    assert moved.added >= 5 and not moved.errors
+    store = IndexStore(db, create=False)  # no --server: the catalog knows
+    assert store.server is not None and store.server.collection == "moved"
+    assert store.vectors.count() == store.chunk_count()
+    store.close()
+
+
+def test_chroma_errors_that_are_not_the_server_going_away_pass_unchanged(server_index, chroma_server):
+    from chromadb.errors import ChromaError
+
+    store = IndexStore(server_index, create=False, server=IndexServer(chroma_server.url))
+    with pytest.raises(ChromaError) as err:  # a wrong dimension is a bug to see, not an outage
+        store.vector_search([0.1] * 7, 3)
+    assert not isinstance(err.value, IndexServerError)
+    store.close()
+    reader = IndexStore(server_index, create=False, server=IndexServer(chroma_server.url, collection="typo"))
+    with pytest.raises(IndexMissingError, match="no collection 'typo'"):
+        reader.vector_search([0.1] * 384, 3)  # and no empty collection created for it
+    reader.close()

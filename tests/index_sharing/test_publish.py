@@ -168,6 +168,14 @@ def test_a_damaged_current_file_is_a_clear_error_and_a_running_engine_keeps_its_
     engine.retriever.embedder = embedder
     assert engine.search_text("warranty replacement").hits
 
+    # A version whose vectors didn't finish copying (a sync tool, a person): not switched to.
+    half = share / VERSIONS / "20990101T000000Z-half"
+    shutil.copytree(share / VERSIONS / v1, half)
+    (half / "vector_ids.json").unlink()
+    (share / CURRENT).write_text(json.dumps({"version": half.name}))
+    assert engine.refresh_index() is False
+    assert engine.index_version == v1 and engine.search_text("warranty replacement").hits
+
     (share / CURRENT).write_text(json.dumps({"version": "20990101T000000Z-missing"}))
     assert engine.refresh_index() is False
     assert engine.index_version == v1 and engine.search_text("warranty replacement").hits

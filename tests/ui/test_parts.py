@@ -93,10 +93,11 @@ def test_settings_dialog_saves_demo_and_reports_a_refused_token(qtbot, tmp_path)
     dialog = SettingsDialog(Settings(), pool, index_dir=tmp_path / "idx", config_path=config, first_run=True)
     qtbot.add_widget(dialog)
     dialog.model.setText("/models/x.gguf")
+    dialog.index_dir.setText(str(tmp_path / "mine"))
     with qtbot.wait_signal(dialog.saved, timeout=10_000) as saved:
         dialog.on_save_clicked()
     settings, index_dir = saved.args
-    assert settings.helpdesk.kind == "demo" and index_dir == str(tmp_path / "idx")
+    assert settings.helpdesk.kind == "demo" and index_dir == str(tmp_path / "mine")
     text = config.read_text()
     assert 'kind = "demo"' in text and 'model_path = "/models/x.gguf"' in text and 'tone = "formal"' in text
     assert "token" not in text

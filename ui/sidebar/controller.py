@@ -211,6 +211,8 @@ class SidebarController(QObject):
         self._retry_exc: HelpdeskError | None = None
         self._index_version: str | None = None
         self._server_failures = 0
+        self._server_again: Callable[[], None] | None = None
+        self._last_question = ""
         # Retries a search the index server could not answer, backing off (5, 10, 20 … 60 s).
         self._server_retry = QTimer(self)
         self._server_retry.setSingleShot(True)
@@ -523,6 +525,8 @@ class SidebarController(QObject):
     # -- the ticket flow --------------------------------------------------------------------------
 
     def _start_ticket(self, ticket: Ticket) -> None:
+        self._server_retry.stop()  # the new ticket's search replaces a pending retry
+        self._server_again = None
         self._ticket_gate.bump()
         self._llm_gate.bump()
         self._ticket = ticket
@@ -674,6 +678,7 @@ class SidebarController(QObject):
             return
         tag, cancel = self._llm_gate.bump()
         self._mode = "question"
+        self._last_question = question
         engine = self.engine
         subject = self._ticket.subject if self._ticket else ""
 
@@ -695,6 +700,7 @@ class SidebarController(QObject):
         if not self._llm_gate.is_current(tag):
             return
         result, preview = value
+        self._server_back()
         self._current_result = result
         emit(self.results_ready, result, "question")
         self._record_shown(result)
@@ -706,32 +712,38 @@ class SidebarController(QObject):
     def on_ask_errored(self, tag: int, exc: BaseException) -> None:
         if self._llm_gate.is_current(tag):
             if isinstance(exc, IndexServerError):
-                self._server_down(exc, retry=False)  # the agent asks again; the ticket retries
+                self._server_down(exc, again=lambda q=self._last_question: self.ask(q))
                 return
             emit(self.banner_shown, "search", "error", f"Search failed: {_message(exc)}", "")
 
     # -- the index server ---------------------------------------------------------------------------
 
-    def _server_down(self, exc: IndexServerError, retry: bool = True) -> None:
-        """A banner, the last results kept on screen, and a retry with back-off."""
+    def _server_down(self, exc: IndexServerError, again: Callable[[], None] | None = None) -> None:
+        """A banner, the last results kept on screen, and a retry with back-off of what failed
+        (`again`; by default the index warm-up or the ticket's search)."""
         self._server_failures += 1
+        self._server_again = again
         wait = min(60, 5 * 2 ** min(self._server_failures - 1, 4))
-        if retry:
-            self._server_retry.start(wait * 1000)
-        when = f" Retrying in {wait} s." if retry else ""
+        self._server_retry.start(wait * 1000)
         shown = " The cards show the last results." if self._current_result is not None else ""
-        emit(self.banner_shown, "index-server", "warning", f"{exc}{when}{shown}", "retry")
+        emit(self.banner_shown, "index-server", "warning", f"{exc} Retrying in {wait} s.{shown}", "retry")
         emit(self.status_changed, "Index server unreachable")
 
     def _server_back(self) -> None:
+        self._server_retry.stop()
+        self._server_again = None
         if self._server_failures:
             self._server_failures = 0
-            self._server_retry.stop()
             emit(self.banner_cleared, "index-server")
 
     def on_server_retry(self) -> None:
+        """The timer, or the banner's "Retry now": once (a manual retry cancels the timer's)."""
+        self._server_retry.stop()
+        again, self._server_again = self._server_again, None
         if not self._index_ready:
             self._warm_retrieval()
+        elif again is not None:
+            again()
         elif self._ticket is not None:
             self._search_ticket(self._ticket)
 
