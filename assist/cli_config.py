@@ -24,8 +24,13 @@ def _value_text(value: Any) -> str:
     return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
-def config_report(effective: Any, token_status: str, log_folder: str) -> dict[str, Any]:
-    """The JSON form of `assist config show` (no secret in it but the token's status)."""
+def config_report(
+    effective: Any,
+    token_status: str,
+    log_folder: str,
+    index_token_status: str = "not needed (no index server)",
+) -> dict[str, Any]:
+    """The JSON form of `assist config show` (no secret in it but the tokens' status)."""
     return {
         "system_file": {"path": str(effective.system_path), "exists": effective.system_path.exists()},
         "user_file": {
@@ -42,7 +47,7 @@ def config_report(effective: Any, token_status: str, log_folder: str) -> dict[st
             }
             for key, o in effective.provenance.items()
         },
-        "secrets": {"helpdesk.token": token_status},
+        "secrets": {"helpdesk.token": token_status, "index.token": index_token_status},
         "log_dir": log_folder,
         "warnings": list(effective.warnings),
     }
@@ -64,7 +69,7 @@ def _text(report: dict[str, Any]) -> str:
         "",
     ]
     rows = [(key, _value_text(s["value"]), s) for key, s in report["settings"].items()]
-    rows.append(("helpdesk.token", report["secrets"]["helpdesk.token"], None))
+    rows.extend((key, status, None) for key, status in report["secrets"].items())
     key_width = max(len(key) for key, _, _ in rows)
     value_width = min(40, max(len(value) for _, value, _ in rows))
     for key, value, origin in rows:
@@ -77,18 +82,19 @@ def _text(report: dict[str, Any]) -> str:
 def _cmd_config_show(args: argparse.Namespace) -> int:
     from assist.config import effective_settings
     from assist.helpdesk._http import redact
-    from assist.secrets import get_token, token_status
+    from assist.secrets import get_index_token, get_token, index_token_status, token_status
     from common.paths import log_dir
 
     effective = effective_settings(args.config)
-    helpdesk = effective.settings.helpdesk
-    report = config_report(effective, token_status(helpdesk), str(log_dir()))
+    helpdesk, index = effective.settings.helpdesk, effective.settings.index
+    statuses = token_status(helpdesk), str(log_dir()), index_token_status(index.server)
+    report = config_report(effective, *statuses)
     out = json.dumps(report, indent=2, ensure_ascii=False) if args.json else _text(report)
-    token = get_token(helpdesk)
-    print(redact(out, [token] if token else []))
+    tokens = [t for t in (get_token(helpdesk), get_index_token(index.server) if index.server else None) if t]
+    print(redact(out, tokens))
     if not args.json:
         for warning in effective.warnings:
-            print(f"warning: {redact(warning, [token] if token else [])}", file=sys.stderr)
+            print(f"warning: {redact(warning, tokens)}", file=sys.stderr)
     return 0
 
 

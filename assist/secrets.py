@@ -45,6 +45,16 @@ def get_index_token(server_url: str, environ: Mapping[str, str] | None = None) -
     return Secret(value) if value else None
 
 
+def index_token_status(server_url: str, environ: Mapping[str, str] | None = None) -> str:
+    """Where the index server's token comes from, never the token."""
+    env = os.environ if environ is None else environ
+    if not server_url:
+        return "not needed (no index server)"
+    if env.get(ENV_INDEX_TOKEN):
+        return f"set (env {ENV_INDEX_TOKEN})"
+    return "set (keyring)" if get_index_token(server_url, environ={}) is not None else "not set"
+
+
 def set_index_token(server_url: str, token: str) -> None:
     import keyring
     from keyring.errors import KeyringError

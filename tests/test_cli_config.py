@@ -89,7 +89,10 @@ def test_json_names_layer_source_and_lock_and_never_the_env_token(policy, capsys
     )
     assert (s["helpdesk.email"]["layer"], s["helpdesk.email"]["source"]) == ("env", "ASSIST_HELPDESK_EMAIL")
     assert s["answer.internal_only"]["value"][0] == "*:Internal/*"  # tuples come out as lists
-    assert data["secrets"] == {"helpdesk.token": "set (env ASSIST_HELPDESK_TOKEN)"}
+    assert data["secrets"] == {
+        "helpdesk.token": "set (env ASSIST_HELPDESK_TOKEN)",
+        "index.token": "not needed (no index server)",
+    }
     assert data["locked"] == ["helpdesk.url", "helpdesk.kind", "llm.model_path"]
     assert data["system_file"] == {"path": str(system), "exists": True}
     assert data["user_file"] == {"path": str(user), "exists": True}
@@ -138,3 +141,15 @@ def test_a_flag_loses_to_a_locked_key_with_a_warning(tmp_path, capsys, monkeypat
     system.write_text('[helpdesk]\nkind = "demo"\n')
     assert main(["--config", str(tmp_path / "none.toml"), "ticket", "show", "1001", "--provider", "rt"]) == 1
     assert "Set the rt URL" in capsys.readouterr().err
+
+
+def test_the_index_token_shows_where_it_comes_from_never_itself(tmp_path, capsys, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[index]\nserver = "https://kb.corp.example"\n')
+    monkeypatch.setenv("ASSIST_INDEX_TOKEN", "idx-secret-7781")
+    assert main(["--config", str(config), "config", "show", "--json"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert report["secrets"]["index.token"] == "set (env ASSIST_INDEX_TOKEN)"
+    assert report["settings"]["index.server"]["value"] == "https://kb.corp.example"
+    assert "idx-secret-7781" not in out
