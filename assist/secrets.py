@@ -41,7 +41,7 @@ def get_index_token(server_url: str, environ: Mapping[str, str] | None = None) -
     env = os.environ if environ is None else environ
     if env.get(ENV_INDEX_TOKEN):
         return Secret(env[ENV_INDEX_TOKEN])
-    value = _keyring_get(f"index:{server_url.rstrip('/')}")
+    value = _keyring_get(_index_account(server_url))
     return Secret(value) if value else None
 
 
@@ -56,15 +56,22 @@ def index_token_status(server_url: str, environ: Mapping[str, str] | None = None
 
 
 def set_index_token(server_url: str, token: str) -> None:
+    _keyring_set(_index_account(server_url), token, ENV_INDEX_TOKEN)
+
+
+def _index_account(server_url: str) -> str:
+    return f"index:{server_url.rstrip('/')}"
+
+
+def _keyring_set(account: str, token: str, env_var: str) -> None:
     import keyring
     from keyring.errors import KeyringError
 
     try:
-        keyring.set_password(SERVICE, f"index:{server_url.rstrip('/')}", token)
+        keyring.set_password(SERVICE, account, token)
     except KeyringError as exc:
         raise ConfigError(
-            f"Could not store the token in the OS keyring ({type(exc).__name__}); "
-            f"set {ENV_INDEX_TOKEN} instead."
+            f"Could not store the token in the OS keyring ({type(exc).__name__}); set {env_var} instead."
         ) from None
 
 
@@ -95,15 +102,7 @@ def token_status(settings: HelpdeskSettings, environ: Mapping[str, str] | None =
 
 
 def set_token(settings: HelpdeskSettings, token: str) -> None:
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        keyring.set_password(SERVICE, _account(settings), token)
-    except KeyringError as exc:
-        raise ConfigError(
-            f"Could not store the token in the OS keyring ({type(exc).__name__}); set {ENV_TOKEN} instead."
-        ) from None
+    _keyring_set(_account(settings), token, ENV_TOKEN)
 
 
 def delete_token(settings: HelpdeskSettings) -> None:

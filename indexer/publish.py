@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.errors import IndexingError, IndexMissingError
+from indexer.store import _ExactIndex
 from indexer.vectors import IndexServer, PublishedMatrix
 
 if TYPE_CHECKING:
@@ -149,15 +150,11 @@ def publish(store: IndexStore, dest: Path, *, keep: int = 3, grace: float = 600.
         finally:
             target.close()
         if store.server is None:
-            ids: list[str] = []
-            parts = []
-            for page_ids, page in store.vectors.pages():
-                ids.extend(page_ids)
-                parts.append(page)
-            matrix = np.concatenate(parts) if parts else np.zeros((0, int(store.get_meta("dimension") or 1)))
-            matrix = matrix.astype(np.float32)
-            if len(matrix):
-                matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            # The same normalised float32 matrix the exact scan searches.
+            exact = _ExactIndex.load(store.vectors, generation)
+            ids, matrix = exact.ids, exact.matrix
+            if not ids:
+                matrix = np.zeros((0, int(store.get_meta("dimension") or 1)), dtype=np.float32)
             if set(ids) != store.all_chunk_ids():
                 raise IndexingError(f"{store.db_dir}: vectors and catalog disagree; run assist-index first")
             np.save(tmp / PublishedMatrix.MATRIX, matrix)
